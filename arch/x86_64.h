@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arch/x86_64.h - x86-64 (TSO).  Loads are not reordered with older loads,
+ * stores not with older stores, so acquire/release and rmb/wmb are compiler
+ * barriers.  The only hardware fence the ring needs is store->load (before
+ * reading the peer's event index): a locked add to the stack is cheaper than
+ * mfence and orders ordinary write-back memory the same way.
+ */
+#ifndef VRQ_ARCH_X86_64_H
+#define VRQ_ARCH_X86_64_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VRQ_ARCH_NAME "x86_64"
+
+#define vrq_arch_barrier() __asm__ __volatile__("" ::: "memory")
+#define vrq_arch_smp_mb() __asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")
+#define vrq_arch_smp_rmb() vrq_arch_barrier()
+#define vrq_arch_smp_wmb() vrq_arch_barrier()
+/*
+ * DMA-coherent device: x86 DMA snoops the caches and keeps TSO order, so
+ * rmb/wmb stay compiler barriers (Linux dma_rmb/dma_wmb); a full fence uses
+ * mfence, which also orders against non-temporal and WC stores.
+ */
+#define vrq_arch_io_mb() __asm__ __volatile__("mfence" ::: "memory")
+#define vrq_arch_io_rmb() vrq_arch_barrier()
+#define vrq_arch_io_wmb() vrq_arch_barrier()
+
+#define vrq_arch_cpu_relax() __asm__ __volatile__("pause" ::: "memory")
+
+#define VRQ_ARCH_HAS_CYCLES 1
+/** TSC (not serialising; callers that need ordering fence around it). */
+static inline uint64_t vrq_arch_cycles(void)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/*
+ * Cache maintenance.  User space has no invalidate-without-writeback, so
+ * "invalidate" is a flush (write back + invalidate), which is safe for a
+ * line the CPU has not dirtied.  clwb keeps the line valid (clean only);
+ * clflushopt evicts; plain clflush is the always-present fallback.
+ * Feature bits: CPUID.7.0:EBX bit 23 clflushopt, bit 24 clwb.
+ */
+#define VRQ_ARCH_HAS_CACHE_OPS 1
+#define VRQ__X86_CLFLUSHOPT 1u
+#define VRQ__X86_CLWB 2u
+#define VRQ__X86_PROBED 4u
+
+static inline unsigned vrq__x86_cache_features(void)
+{
+	static unsigned feat;
+	unsigned f = __atomic_load_n(&feat, __ATOMIC_RELAXED);
+
+	if (!f) {
+		uint32_t a = 7, b, c = 0, d;
+		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		f = VRQ__X86_PROBED | ((b >> 23) & 1 ? VRQ__X86_CLFLUSHOPT : 0) |
+		    ((b >> 24) & 1 ? VRQ__X86_CLWB : 0);
+		__atomic_store_n(&feat, f, __ATOMIC_RELAXED);
+	}
+	return f;
+}
+
+#define VRQ__X86_LINE 64u
+
+static inline void vrq__x86_cache_range(const void *p, size_t len, int clean_only)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(VRQ__X86_LINE - 1);
+	uintptr_t end = (uintptr_t)p + len;
+	unsigned f = vrq__x86_cache_features();
+
+	if (!len)
+		return;
+	for (; a < end; a += VRQ__X86_LINE) {
+		if (clean_only && (f & VRQ__X86_CLWB))
+			__asm__ __volatile__("clwb %0" : "+m"(*(volatile char *)a));
+		else if (f & VRQ__X86_CLFLUSHOPT)
+			__asm__ __volatile__("clflushopt %0" : "+m"(*(volatile char *)a));
+		else
+			__asm__ __volatile__("clflush %0" : "+m"(*(volatile char *)a));
+	}
+	/* clwb/clflushopt are weakly ordered: complete them before the flag store. */
+	__asm__ __volatile__("sfence" ::: "memory");
+}
+
+static inline void vrq_arch_cache_clean(const void *p, size_t len)
+{
+	vrq__x86_cache_range(p, len, 1);
+}
+static inline void vrq_arch_cache_inval(const void *p, size_t len)
+{
+	vrq__x86_cache_range(p, len, 0);
+}
+static inline void vrq_arch_cache_clean_inval(const void *p, size_t len)
+{
+	vrq__x86_cache_range(p, len, 0);
+}
+
+#endif /* VRQ_ARCH_X86_64_H */

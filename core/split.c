@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/split.c - split virtqueue setup, layout, reset and detach.  The hot
+ * path is inline in vrq/split.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vrq/split.h"
+
+static int is_pow2(size_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static int valid_size(uint16_t size)
+{
+	return size >= 1 && size <= VRQ_QUEUE_SIZE_MAX && is_pow2(size);
+}
+
+/* Spec sizes, event fields included (split-ring.tex, table under "Split Virtqueues"). */
+static void area_sizes(uint16_t size, struct vrq_split_layout *l)
+{
+	l->desc_size = sizeof(struct vrq_split_desc) * (size_t)size;
+	l->avail_size = 6 + 2 * (size_t)size;
+	l->used_size = 6 + sizeof(struct vrq_split_used_elem) * (size_t)size;
+}
+
+int vrq_split_layout(uint16_t size, size_t area_align, struct vrq_split_layout *l)
+{
+	if (!l || !valid_size(size) || (area_align && !is_pow2(area_align)))
+		return -VRQ_EINVAL;
+	area_sizes(size, l);
+	l->desc_off = 0;
+	l->avail_off = align_up(l->desc_size, area_align > VRQ_SPLIT_AVAIL_ALIGN
+						      ? area_align : VRQ_SPLIT_AVAIL_ALIGN);
+	l->used_off = align_up(l->avail_off + l->avail_size,
+			       area_align > VRQ_SPLIT_USED_ALIGN ? area_align : VRQ_SPLIT_USED_ALIGN);
+	l->total = align_up(l->used_off + l->used_size,
+			    area_align > VRQ_SPLIT_DESC_ALIGN ? area_align : VRQ_SPLIT_DESC_ALIGN);
+	return 0;
+}
+
+int vrq_split_layout_legacy(uint16_t size, size_t queue_align, struct vrq_split_layout *l)
+{
+	if (!l || !valid_size(size) || !is_pow2(queue_align) || queue_align < 4)
+		return -VRQ_EINVAL;
+	area_sizes(size, l);
+	/* "Legacy Interfaces: A Note on Virtqueue Layout": desc, avail
+	 * (u16 * (3 + qsz)), pad to QueueAlign, used (u16 * 3 + 8 * qsz). */
+	l->desc_off = 0;
+	l->avail_off = l->desc_size;
+	l->used_off = align_up(l->desc_size + sizeof(uint16_t) * (3 + (size_t)size), queue_align);
+	l->total = l->used_off +
+		   align_up(sizeof(uint16_t) * 3 + sizeof(struct vrq_split_used_elem) * size,
+			    queue_align);
+	return 0;
+}
+
+static int check_cfg(const struct vrq_split_cfg *cfg)
+{
+	if (!cfg || !valid_size(cfg->size) || !cfg->ring.desc || !cfg->ring.avail ||
+	    !cfg->ring.used)
+		return -VRQ_EINVAL;
+	if ((uintptr_t)cfg->ring.desc % VRQ_SPLIT_DESC_ALIGN ||
+	    (uintptr_t)cfg->ring.avail % VRQ_SPLIT_AVAIL_ALIGN ||
+	    (uintptr_t)cfg->ring.used % VRQ_SPLIT_USED_ALIGN)
+		return -VRQ_EINVAL;
+	if (cfg->domain > VRQ_DOM_NONCOH)
+		return -VRQ_EINVAL;
+	if (!vrq_domain_supported(cfg->domain))
+		return -VRQ_ENOTSUP;
+	if (cfg->features & VRQ_FEATURE(VRQ_F_RING_PACKED))
+		return -VRQ_EINVAL;
+	return 0;
+}
+
+static int feat(const struct vrq_split_cfg *cfg, unsigned bit)
+{
+	return !!(cfg->features & VRQ_FEATURE(bit));
+}
+
+/* ---- driver ---------------------------------------------------------------- */
+
+size_t vrq_split_drv_priv_size(uint16_t size)
+{
+	return sizeof(struct vrq_split_drv_slot) * (size_t)size;
+}
+
+static void drv_rebuild(struct vrq_split_drv *q)
+{
+	uint32_t i;
+
+	/* Driver-owned areas: avail ring (with used_event) and, before the
+	 * device starts, the used ring (the driver initialises used->flags to
+	 * 0, "Available Buffer Notification Suppression"). */
+	memset(q->avail, 0, 6 + 2 * (size_t)q->size);
+	memset(q->used, 0, 6 + sizeof(struct vrq_split_used_elem) * (size_t)q->size);
+	memset(q->desc, 0, sizeof(*q->desc) * (size_t)q->size);
+	for (i = 0; i < q->size; i++) {
+		q->slot[i].next = (uint16_t)((i + 1) & q->mask);
+		q->slot[i].ndesc = 0;
+		q->slot[i].token = NULL;
+	}
+	q->avail_idx = q->avail_pub = q->kick_old = 0;
+	q->free_head = 0;
+	q->num_free = q->size;
+	q->last_used = q->used_cache = 0;
+	q->ino_tail = 0;
+	q->ino_batch = false;
+	q->broken = 0;
+	q->cb_enabled = true;
+	vrq__shm_wrote(q->dom, q->avail, 6 + 2 * (size_t)q->size);
+	vrq__shm_wrote(q->dom, q->used, 6 + sizeof(struct vrq_split_used_elem) * (size_t)q->size);
+	vrq__shm_wrote(q->dom, q->desc, sizeof(*q->desc) * (size_t)q->size);
+}
+
+int vrq_split_drv_init(struct vrq_split_drv *q, const struct vrq_split_cfg *cfg)
+{
+	int rc = check_cfg(cfg);
+
+	if (!q)
+		return -VRQ_EINVAL;
+	if (rc)
+		return rc;
+	memset(q, 0, sizeof(*q));
+	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
+	if (q->indirect && cfg->ind_max) {
+		if (!cfg->ind_pool || (uintptr_t)cfg->ind_pool % VRQ_SPLIT_DESC_ALIGN ||
+		    cfg->ind_pool_da % VRQ_SPLIT_DESC_ALIGN)
+			return -VRQ_EINVAL;
+		q->ind_pool = cfg->ind_pool;
+		q->ind_pool_da = cfg->ind_pool_da;
+		q->ind_max = cfg->ind_max;
+	}
+	q->slot = (struct vrq_split_drv_slot *)cfg->priv;
+	if (!q->slot) {
+		q->slot = (struct vrq_split_drv_slot *)calloc(cfg->size, sizeof(*q->slot));
+		if (!q->slot)
+			return -VRQ_ENOMEM;
+		q->priv_alloc = q->slot;
+	}
+	q->desc = cfg->ring.desc;
+	q->avail = cfg->ring.avail;
+	q->used = cfg->ring.used;
+	q->size = cfg->size;
+	q->mask = (uint16_t)(cfg->size - 1);
+	q->dom = cfg->domain;
+	q->used_event = &q->avail->ring[q->size];
+	q->avail_event = (vrq_le16 *)(void *)&q->used->ring[q->size];
+	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
+	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->notification_data = feat(cfg, VRQ_F_NOTIFICATION_DATA);
+	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
+	drv_rebuild(q);
+	return 0;
+}
+
+void vrq_split_drv_fini(struct vrq_split_drv *q)
+{
+	free(q->priv_alloc);
+	q->priv_alloc = NULL;
+	q->slot = NULL;
+}
+
+int vrq_split_drv_detach(struct vrq_split_drv *q, void **token)
+{
+	uint32_t i;
+
+	for (i = 0; i < q->size; i++) {
+		if (q->slot[i].ndesc) {
+			*token = q->slot[i].token;
+			q->num_free += q->slot[i].ndesc;
+			q->slot[i].ndesc = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void vrq_split_drv_reset(struct vrq_split_drv *q)
+{
+	drv_rebuild(q);
+}
+
+/* ---- device ---------------------------------------------------------------- */
+
+size_t vrq_split_dev_priv_size(uint16_t size)
+{
+	return sizeof(uint32_t) * (size_t)size;
+}
+
+int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
+{
+	int rc = check_cfg(cfg);
+
+	if (!q)
+		return -VRQ_EINVAL;
+	if (rc)
+		return rc;
+	if (!cfg->mem)
+		return -VRQ_EINVAL;
+	memset(q, 0, sizeof(*q));
+	q->desc = cfg->ring.desc;
+	q->avail = cfg->ring.avail;
+	q->used = cfg->ring.used;
+	q->mem = cfg->mem;
+	q->size = cfg->size;
+	q->mask = (uint16_t)(cfg->size - 1);
+	q->dom = cfg->domain;
+	q->used_event = &q->avail->ring[q->size];
+	q->avail_event = (vrq_le16 *)(void *)&q->used->ring[q->size];
+	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
+	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
+	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
+	if (q->in_order) {
+		q->wcap = (uint32_t *)cfg->priv;
+		if (!q->wcap) {
+			q->wcap = (uint32_t *)calloc(cfg->size, sizeof(*q->wcap));
+			if (!q->wcap)
+				return -VRQ_ENOMEM;
+			q->priv_alloc = q->wcap;
+		}
+	}
+	vrq_split_dev_reset(q);
+	return 0;
+}
+
+void vrq_split_dev_fini(struct vrq_split_dev *q)
+{
+	free(q->priv_alloc);
+	q->priv_alloc = NULL;
+	q->wcap = NULL;
+}
+
+void vrq_split_dev_reset(struct vrq_split_dev *q)
+{
+	q->last_avail = q->avail_cache = 0;
+	q->used_idx = q->used_pub = q->notify_old = 0;
+	q->ino_n = 0;
+	q->broken = 0;
+}

@@ -1,0 +1,1016 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file split.h
+ * @brief Split virtqueue (virtio 1.x "Split Virtqueues"), driver and device
+ *        roles.  The hot path is inline here; init, layout, reset and the
+ *        rest live in core/split.c.
+ *
+ * One driver and one device per queue (SPSC).  Each role's state is private
+ * to the thread that runs it; the two only meet in the ring memory.
+ *
+ * Which calls may run concurrently:
+ *
+ * | thread A (driver)                     | thread B (device)                  | ok? |
+ * |---------------------------------------|------------------------------------|-----|
+ * | any vrq_split_drv_*                   | any vrq_split_dev_*                | yes |
+ * | vrq_split_drv_* on queue q            | vrq_split_drv_* on the same q      | no  |
+ * | vrq_split_dev_* on queue q            | vrq_split_dev_* on the same q      | no  |
+ * | vrq_split_*_reset / *_init            | anything on the same ring          | no  |
+ *
+ * Ordering points (labels used in comments on both sides):
+ *  R1  drv publish: store-release avail->idx       pairs with A1
+ *  A1  dev pop:     load-acquire  avail->idx       pairs with R1
+ *  R2  dev publish: store-release used->idx        pairs with A2
+ *  A2  drv get:     load-acquire  used->idx        pairs with R2
+ *  F1  drv kick decision: full fence between the avail->idx store (R1) and
+ *      the load of avail_event / used->flags; pairs with F4.
+ *  F2  dev notify decision: full fence between the used->idx store (R2) and
+ *      the load of used_event / avail->flags; pairs with F3.
+ *  F3  drv enable interrupts: full fence between the used_event / flags
+ *      store and the re-check load of used->idx; pairs with F2.
+ *  F4  dev enable kicks: full fence between the avail_event / flags store
+ *      and the re-check load of avail->idx; pairs with F1.
+ * Without F1..F4 both sides can read the other's stale value (store
+ * buffering) and each decide the other will notify: a lost wake-up.
+ */
+#ifndef VRQ_SPLIT_H
+#define VRQ_SPLIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "spec.h"
+#include "barrier.h"
+#include "err.h"
+#include "mem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Common types (shared with the packed ring) --------------------------- */
+
+/** @brief A buffer segment as the driver hands it in: device address + length. */
+struct vrq_sg {
+	uint64_t addr;
+	uint32_t len;
+};
+
+/** Segment flag: device-writable. */
+#define VRQ_SEG_WRITE 1u
+
+/** @brief One segment of a popped chain, resolved through the memory map. */
+struct vrq_seg {
+	uint64_t addr; /**< device address as the driver wrote it */
+	void *va;      /**< local pointer (NULL only when len == 0) */
+	uint32_t len;
+	uint32_t flags; /**< VRQ_SEG_WRITE */
+};
+
+/**
+ * @brief A popped chain: a validated snapshot of the driver's descriptors.
+ * The device iterates it with vrq_chain_next(); later writes by the driver
+ * to the descriptor table cannot change it (no double fetch).
+ */
+struct vrq_chain {
+	struct vrq_seg *seg; /**< caller's array */
+	uint16_t cap;	     /**< entries in seg[] */
+	uint16_t n;	     /**< segments in the chain */
+	uint16_t n_out;	     /**< leading device-readable segments */
+	uint16_t pos;	     /**< iterator position */
+	uint16_t head;	     /**< id to pass to vrq_*_dev_push() */
+	uint16_t ndesc;	     /**< ring descriptors the chain used */
+	uint32_t out_len;    /**< bytes readable by the device */
+	uint32_t in_len;     /**< bytes writable by the device */
+};
+
+/** @brief Bind a chain to the caller's segment array. */
+VRQ_INLINE void vrq_chain_init(struct vrq_chain *c, struct vrq_seg *segs, uint16_t cap)
+{
+	c->seg = segs;
+	c->cap = cap;
+	c->n = c->n_out = c->pos = c->head = c->ndesc = 0;
+	c->out_len = c->in_len = 0;
+}
+
+/** @brief Next segment of the chain, or NULL at its end. */
+VRQ_INLINE const struct vrq_seg *vrq_chain_next(struct vrq_chain *c)
+{
+	return c->pos < c->n ? &c->seg[c->pos++] : NULL;
+}
+
+/** @brief Restart iteration from the first segment. */
+VRQ_INLINE void vrq_chain_rewind(struct vrq_chain *c)
+{
+	c->pos = 0;
+}
+
+/** @brief A buffer for the batched add: n_out readable then n_in writable. */
+struct vrq_buf {
+	const struct vrq_sg *sg;
+	uint16_t n_out;
+	uint16_t n_in;
+	void *token;
+};
+
+/** @brief Driver-side counters (plain, owned by the driver thread). */
+struct vrq_drv_stats {
+	uint64_t added;		 /**< buffers made available */
+	uint64_t completed;	 /**< buffers returned by get_used */
+	uint64_t publishes;	 /**< avail idx stores */
+	uint64_t kicks;		 /**< kick decisions that said "notify" */
+	uint64_t kicks_suppressed; /**< kick decisions suppressed by the device */
+	uint64_t used_len_clamped; /**< used len > writable capacity (clamped) */
+	uint64_t peer_err[VRQ_PEER_ERR_COUNT]; /**< per VRQ_E* peer code */
+};
+
+/** @brief Device-side counters (plain, owned by the device thread). */
+struct vrq_dev_stats {
+	uint64_t popped;	/**< chains popped */
+	uint64_t pushed;	/**< buffers marked used */
+	uint64_t used_entries;	/**< used ring entries written (< pushed with IN_ORDER batching) */
+	uint64_t publishes;	/**< used idx stores */
+	uint64_t notifies;	/**< notify decisions that said "interrupt" */
+	uint64_t notifies_suppressed; /**< notify decisions suppressed by the driver */
+	uint64_t peer_err[VRQ_PEER_ERR_COUNT]; /**< per VRQ_E* peer code */
+};
+
+/** @brief Counter slot for a peer error code (either sign). */
+#define VRQ_PEER_ERR_IDX(e) (((e) < 0 ? -(e) : (e)) - VRQ_EPEER_FIRST)
+
+/* ---- Layout ---------------------------------------------------------------- */
+
+/** @brief Offsets of the three areas inside one block of ring memory. */
+struct vrq_split_layout {
+	size_t desc_off, avail_off, used_off;
+	size_t desc_size, avail_size, used_size; /**< spec sizes (with event fields) */
+	size_t total; /**< bytes to allocate */
+};
+
+/**
+ * @brief Modern layout (three areas, each at its spec alignment rounded up to
+ *        @p area_align, e.g. 64 so that no two areas share a cache line).
+ * @return 0 or -VRQ_EINVAL (size not a power of two in [1, 32768], bad align).
+ */
+int vrq_split_layout(uint16_t size, size_t area_align, struct vrq_split_layout *l);
+
+/**
+ * @brief Legacy contiguous layout: descriptors, avail, padding to
+ *        @p queue_align (QueueAlign, a power of two, usually 4096), used.
+ */
+int vrq_split_layout_legacy(uint16_t size, size_t queue_align, struct vrq_split_layout *l);
+
+/** @brief Local pointers to the three areas of one queue. */
+struct vrq_split_ring {
+	struct vrq_split_desc *desc;
+	struct vrq_split_avail *avail;
+	struct vrq_split_used *used;
+};
+
+/** @brief Areas of @p mem laid out by @p l. */
+VRQ_INLINE struct vrq_split_ring vrq_split_ring_at(void *mem, const struct vrq_split_layout *l)
+{
+	struct vrq_split_ring r;
+
+	r.desc = (struct vrq_split_desc *)((uint8_t *)mem + l->desc_off);
+	r.avail = (struct vrq_split_avail *)((uint8_t *)mem + l->avail_off);
+	r.used = (struct vrq_split_used *)((uint8_t *)mem + l->used_off);
+	return r;
+}
+
+/* ---- Configuration --------------------------------------------------------- */
+
+/** Config flag: reload the peer's index on every call (benchmark baseline). */
+#define VRQ_CFG_NO_IDX_CACHE 1u
+
+/** @brief Queue configuration shared by both roles. */
+struct vrq_split_cfg {
+	uint16_t size;		/**< power of two, 1..32768 */
+	uint64_t features;	/**< negotiated VRQ_FEATURE(VRQ_F_*) bits */
+	enum vrq_domain domain; /**< ordering domain */
+	uint32_t flags;		/**< VRQ_CFG_* */
+	struct vrq_split_ring ring; /**< where the areas are, locally */
+	/**
+	 * Role-private state (driver: vrq_split_drv_priv_size(), device:
+	 * vrq_split_dev_priv_size()); NULL = malloc'ed at init, freed by fini.
+	 * Must not be in memory the peer can write.
+	 */
+	void *priv;
+	/* Driver only: optional indirect pool, @c size tables of @c ind_max
+	 * descriptors each, 16-byte aligned, readable by the device. */
+	struct vrq_split_desc *ind_pool;
+	uint64_t ind_pool_da;
+	uint16_t ind_max;
+	/** Device only: memory map for segments and indirect tables (required). */
+	const struct vrq_mem *mem;
+};
+
+/* ---- Driver role ----------------------------------------------------------- */
+
+/** @brief Private per-descriptor driver state (never in shared memory). */
+struct vrq_split_drv_slot {
+	void *token;	 /**< caller's token (head slots) */
+	uint32_t in_len; /**< writable capacity of the buffer (head slots) */
+	uint16_t next;	 /**< private free-list / chain link */
+	uint16_t ndesc;	 /**< ring descriptors used; 0 = not in flight (head slots) */
+	uint16_t last;	 /**< last descriptor of the chain (head slots) */
+};
+
+/** @brief Split ring, driver side. */
+struct vrq_split_drv {
+	/* read-mostly */
+	struct vrq_split_desc *desc;
+	struct vrq_split_avail *avail;
+	struct vrq_split_used *used;
+	struct vrq_split_drv_slot *slot;
+	struct vrq_split_desc *ind_pool;
+	uint64_t ind_pool_da;
+	vrq_le16 *used_event;  /**< &avail->ring[size] */
+	vrq_le16 *avail_event; /**< &used->ring[size] (as le16) */
+	uint16_t size, mask, ind_max;
+	enum vrq_domain dom;
+	bool event_idx, indirect, in_order, idx_cache, notification_data;
+	bool cb_enabled; /**< driver wants used-buffer notifications */
+	/* hot, private */
+	uint16_t avail_idx; /**< next avail slot (published up to avail_pub) */
+	uint16_t avail_pub; /**< last value stored to avail->idx */
+	uint16_t kick_old;  /**< avail idx at the previous kick decision */
+	uint16_t free_head; /**< free list head; IN_ORDER: next descriptor in ring order */
+	uint16_t num_free;
+	uint16_t last_used;  /**< next used entry to consume */
+	uint16_t used_cache; /**< cached used->idx */
+	uint16_t ino_tail;   /**< IN_ORDER: head of the oldest buffer in flight */
+	uint16_t ino_batch_id; /**< IN_ORDER: id of the pending batch's last buffer */
+	uint16_t ino_batch_left; /**< IN_ORDER: used entries the batch may still cover */
+	uint32_t ino_batch_len;
+	bool ino_batch; /**< IN_ORDER: a used entry is being expanded */
+	int broken;	/**< 0 or the negative VRQ_E* code that stopped the queue */
+	void *priv_alloc;
+	struct vrq_drv_stats st;
+};
+
+/** @brief Bytes of private driver state for @p size descriptors. */
+size_t vrq_split_drv_priv_size(uint16_t size);
+
+/**
+ * @brief Initialise the driver side over zeroed or reused ring memory: zeroes
+ *        the avail and used areas and builds the free list.
+ * @return 0, -VRQ_EINVAL, -VRQ_ENOTSUP (domain), -VRQ_ENOMEM.
+ */
+int vrq_split_drv_init(struct vrq_split_drv *q, const struct vrq_split_cfg *cfg);
+
+/** @brief Free what init allocated. */
+void vrq_split_drv_fini(struct vrq_split_drv *q);
+
+/**
+ * @brief Queue reset, driver side: after the device stopped using the
+ *        queue (device reset or RING_RESET), hand back every buffer still in
+ *        flight.  Call repeatedly until it returns 0.
+ * @return 1 with *token set, or 0 when none is left.
+ */
+int vrq_split_drv_detach(struct vrq_split_drv *q, void **token);
+
+/** @brief Re-initialise the ring after detach (same memory and features). */
+void vrq_split_drv_reset(struct vrq_split_drv *q);
+
+/** @brief 0, or the negative VRQ_E* code that stopped the queue. */
+VRQ_INLINE int vrq_split_drv_broken(const struct vrq_split_drv *q)
+{
+	return q->broken;
+}
+
+/** @brief Free descriptors. */
+VRQ_INLINE unsigned vrq_split_drv_num_free(const struct vrq_split_drv *q)
+{
+	return q->num_free;
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_drv_put_avail(struct vrq_split_drv *q, uint16_t head,
+						const enum vrq_domain DOM)
+{
+	vrq_le16 *e = &q->avail->ring[q->avail_idx & q->mask];
+
+	*e = vrq_cpu_to_le16(head);
+	vrq__shm_wrote(DOM, e, sizeof(*e));
+	q->avail_idx++;
+}
+
+/* How vrq__split_fill() links descriptor i to the next one. */
+enum vrq__split_link {
+	VRQ__LINK_TABLE,    /* indirect table: i + 1 */
+	VRQ__LINK_IN_ORDER, /* IN_ORDER ring order: (i + 1) mod size */
+	VRQ__LINK_FREE,	    /* private free list: slot[i].next */
+};
+
+/*
+ * Write n descriptors for sg[] starting at tbl[first]; the first n_out are
+ * device-readable.  Links come from private state only, never from the
+ * shared table.  Returns the writable byte count, *lastp the last index.
+ */
+VRQ_ALWAYS_INLINE uint32_t vrq__split_fill(const struct vrq_split_drv *q, struct vrq_split_desc *tbl,
+					   uint16_t first, const struct vrq_sg *sg, unsigned n_out,
+					   unsigned n, uint16_t *lastp, const enum vrq__split_link link,
+					   const enum vrq_domain DOM)
+{
+	uint32_t in_len = 0;
+	uint16_t i = first, last = first;
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		uint16_t flags = k >= n_out ? VRQ_DESC_F_WRITE : 0;
+		uint16_t nx;
+
+		if (link == VRQ__LINK_TABLE)
+			nx = (uint16_t)(i + 1);
+		else if (link == VRQ__LINK_IN_ORDER)
+			nx = (uint16_t)((i + 1) & q->mask);
+		else
+			nx = q->slot[i].next;
+		if (k + 1 < n)
+			flags |= VRQ_DESC_F_NEXT;
+		tbl[i].addr = vrq_cpu_to_le64(sg[k].addr);
+		tbl[i].len = vrq_cpu_to_le32(sg[k].len);
+		tbl[i].flags = vrq_cpu_to_le16(flags);
+		tbl[i].next = vrq_cpu_to_le16(k + 1 < n ? nx : 0);
+		vrq__shm_wrote(DOM, &tbl[i], sizeof(tbl[i]));
+		if (k >= n_out)
+			in_len += sg[k].len;
+		last = i;
+		i = nx;
+	}
+	*lastp = last;
+	return in_len;
+}
+
+VRQ_ALWAYS_INLINE int vrq__split_drv_add(struct vrq_split_drv *q, const struct vrq_sg *sg,
+					 unsigned n_out, unsigned n_in, void *token,
+					 struct vrq_split_desc *ind, uint64_t ind_da,
+					 const enum vrq_domain DOM)
+{
+	unsigned n = n_out + n_in;
+	uint16_t head = q->free_head, last, need;
+	uint32_t in_len;
+
+	if (VRQ_UNLIKELY(n == 0 || n > 0xffff))
+		return -VRQ_EINVAL;
+	if (!ind && q->indirect && n > 1 && n <= q->ind_max) {
+		/* pool table i belongs to ring descriptor i: no allocator needed */
+		ind = q->ind_pool + (size_t)head * q->ind_max;
+		ind_da = q->ind_pool_da + (uint64_t)head * q->ind_max * sizeof(*ind);
+	}
+	need = ind ? 1 : (uint16_t)n;
+	if (VRQ_UNLIKELY(q->num_free < need || q->broken))
+		return q->broken ? q->broken : -VRQ_ENOSPC;
+
+	if (ind) {
+		in_len = vrq__split_fill(q, ind, 0, sg, n_out, n, &last, VRQ__LINK_TABLE, DOM);
+		q->desc[head].addr = vrq_cpu_to_le64(ind_da);
+		q->desc[head].len = vrq_cpu_to_le32((uint32_t)(n * sizeof(*ind)));
+		q->desc[head].flags = vrq_cpu_to_le16(VRQ_DESC_F_INDIRECT);
+		q->desc[head].next = 0;
+		vrq__shm_wrote(DOM, &q->desc[head], sizeof(q->desc[head]));
+		last = head;
+	} else if (q->in_order) {
+		in_len = vrq__split_fill(q, q->desc, head, sg, n_out, n, &last, VRQ__LINK_IN_ORDER,
+					 DOM);
+	} else {
+		in_len = vrq__split_fill(q, q->desc, head, sg, n_out, n, &last, VRQ__LINK_FREE, DOM);
+	}
+	q->free_head = q->in_order ? (uint16_t)((head + need) & q->mask) : q->slot[last].next;
+	q->num_free -= need;
+	q->slot[head].token = token;
+	q->slot[head].in_len = in_len;
+	q->slot[head].ndesc = need;
+	q->slot[head].last = last;
+	vrq__split_drv_put_avail(q, head, DOM);
+	q->st.added++;
+	return 0;
+}
+
+/**
+ * @brief Add one buffer: @p n_out device-readable segments then @p n_in
+ *        device-writable ones.  Buffers of two or more segments go through the
+ *        indirect pool when INDIRECT_DESC is negotiated and a pool with
+ *        tables of at least that many entries was configured.  Not visible to the device until
+ *        vrq_split_drv_publish().
+ * @return 0, -VRQ_ENOSPC (not enough free descriptors), -VRQ_EINVAL, or the
+ *         queue's error if it is broken.
+ */
+VRQ_INLINE int vrq_split_drv_add(struct vrq_split_drv *q, const struct vrq_sg *sg,
+				 unsigned n_out, unsigned n_in, void *token)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_add(q, sg, n_out, n_in, token, NULL, 0, DOM));
+}
+
+/**
+ * @brief Add one buffer through a caller-supplied indirect table of at least
+ *        n_out + n_in descriptors (@p tbl local, @p tbl_da device address).
+ *        The table must stay untouched until the buffer is used.
+ */
+VRQ_INLINE int vrq_split_drv_add_indirect(struct vrq_split_drv *q, const struct vrq_sg *sg,
+					  unsigned n_out, unsigned n_in, void *token,
+					  struct vrq_split_desc *tbl, uint64_t tbl_da)
+{
+	if (VRQ_UNLIKELY(!q->indirect || !tbl))
+		return -VRQ_EINVAL;
+	VRQ__DOM_DISPATCH(q->dom,
+			  return vrq__split_drv_add(q, sg, n_out, n_in, token, tbl, tbl_da, DOM));
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_drv_publish(struct vrq_split_drv *q, const enum vrq_domain DOM)
+{
+	if (q->avail_pub == q->avail_idx)
+		return;
+	/* R1: descriptors and ring entries before the index; pairs with A1 in
+	 * vrq__split_dev_pop(). */
+	vrq__store_release16(DOM, &q->avail->idx, q->avail_idx);
+	q->avail_pub = q->avail_idx;
+	q->st.publishes++;
+}
+
+/** @brief Make every buffer added since the last publish visible (one store). */
+VRQ_INLINE void vrq_split_drv_publish(struct vrq_split_drv *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, vrq__split_drv_publish(q, DOM); return);
+}
+
+/**
+ * @brief Add up to @p n buffers and publish them with a single index store.
+ * @return buffers added (stops at the first that does not fit), or a
+ *         negative code if the first one failed for another reason.
+ */
+VRQ_INLINE int vrq_split_drv_add_batch(struct vrq_split_drv *q, const struct vrq_buf *b,
+				       unsigned n)
+{
+	unsigned i;
+	int rc = 0;
+
+	VRQ__DOM_DISPATCH(q->dom, {
+		for (i = 0; i < n; i++) {
+			rc = vrq__split_drv_add(q, b[i].sg, b[i].n_out, b[i].n_in, b[i].token,
+						NULL, 0, DOM);
+			if (rc)
+				break;
+		}
+		vrq__split_drv_publish(q, DOM);
+		return i ? (int)i : (rc == -VRQ_ENOSPC ? 0 : rc);
+	});
+}
+
+VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const enum vrq_domain DOM)
+{
+	uint16_t old = q->kick_old, cur = q->avail_pub;
+	bool need;
+
+	if (cur == old)
+		return false;
+	q->kick_old = cur;
+	/* F1: avail->idx store (R1) before the avail_event / flags load;
+	 * pairs with F4 in vrq__split_dev_enable_kick(). */
+	vrq__mb(DOM);
+	if (q->event_idx)
+		need = vrq_need_event(vrq__read16(DOM, q->avail_event), cur, old);
+	else
+		need = !(vrq__read16(DOM, &q->used->flags) & VRQ_USED_F_NO_NOTIFY);
+	if (need)
+		q->st.kicks++;
+	else
+		q->st.kicks_suppressed++;
+	return need;
+}
+
+/**
+ * @brief Kick decision for everything published since the last decision:
+ *        true if the device asked to be notified (EVENT_IDX avail_event, or
+ *        used->flags without NO_NOTIFY).  Counts kicks and suppressions.
+ */
+VRQ_INLINE bool vrq_split_drv_need_kick(struct vrq_split_drv *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_need_kick(q, DOM));
+}
+
+/** @brief Publish, then take the kick decision (the common sequence). */
+VRQ_INLINE bool vrq_split_drv_kick_prepare(struct vrq_split_drv *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, {
+		vrq__split_drv_publish(q, DOM);
+		return vrq__split_drv_need_kick(q, DOM);
+	});
+}
+
+/** @brief NOTIFICATION_DATA value for the kick (queue number @p vqn). */
+VRQ_INLINE uint32_t vrq_split_drv_notification_data(const struct vrq_split_drv *q, uint16_t vqn)
+{
+	return vrq_split_notification_data(vqn, q->avail_pub);
+}
+
+VRQ_ALWAYS_INLINE int vrq__split_drv_error(struct vrq_split_drv *q, int err)
+{
+	q->st.peer_err[VRQ_PEER_ERR_IDX(err)]++;
+	q->broken = err;
+	return err;
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_drv_free(struct vrq_split_drv *q, uint16_t head)
+{
+	struct vrq_split_drv_slot *h = &q->slot[head];
+
+	q->num_free += h->ndesc;
+	if (!q->in_order) {
+		q->slot[h->last].next = q->free_head;
+		q->free_head = head;
+	}
+	h->ndesc = 0;
+	q->st.completed++;
+}
+
+/* Returns 1 if used entries are pending, 0 if none, <0 on a bad used idx. */
+VRQ_ALWAYS_INLINE int vrq__split_drv_more_used(struct vrq_split_drv *q, const enum vrq_domain DOM)
+{
+	if (q->last_used != q->used_cache && q->idx_cache)
+		return 1;
+	/* A2: entries after the index; pairs with R2 in vrq__split_dev_publish(). */
+	q->used_cache = vrq__load_acquire16(DOM, &q->used->idx);
+	/* every used entry stands for one published buffer (IN_ORDER too) */
+	if (VRQ_UNLIKELY((uint16_t)(q->used_cache - q->last_used) >
+			 (uint16_t)(q->avail_pub - q->last_used)))
+		return vrq__split_drv_error(q, -VRQ_EUSED_IDX);
+	return q->used_cache != q->last_used;
+}
+
+VRQ_ALWAYS_INLINE int vrq__split_drv_get_used(struct vrq_split_drv *q, void **token, uint32_t *len,
+					      const enum vrq_domain DOM)
+{
+	const struct vrq_split_used_elem *e;
+	uint32_t id, l;
+	int rc;
+
+	if (VRQ_UNLIKELY(q->broken))
+		return q->broken;
+	if (q->in_order && q->ino_batch) {
+		/* IN_ORDER: expand a batch entry, oldest buffer first */
+		id = q->ino_tail;
+		if (id == q->ino_batch_id) {
+			l = q->ino_batch_len;
+			q->ino_batch = false;
+		} else {
+			/* skipped buffers count as completely used (In-order section) */
+			if (VRQ_UNLIKELY(--q->ino_batch_left == 0))
+				return vrq__split_drv_error(q, -VRQ_EUSED_ID);
+			l = q->slot[id].in_len;
+		}
+		goto complete;
+	}
+	rc = vrq__split_drv_more_used(q, DOM);
+	if (rc <= 0)
+		return rc;
+	e = &q->used->ring[q->last_used & q->mask];
+	vrq__shm_will_read(DOM, e, sizeof(*e));
+	id = vrq_le32_to_cpu(e->id);
+	l = vrq_le32_to_cpu(e->len);
+	if (VRQ_UNLIKELY(id >= q->size || !q->slot[id].ndesc))
+		return vrq__split_drv_error(q, -VRQ_EUSED_ID);
+	if (q->in_order && id != q->ino_tail) {
+		/* batch: entries last_used .. last_used + k - 1 end at buffer id */
+		q->ino_batch = true;
+		q->ino_batch_id = (uint16_t)id;
+		q->ino_batch_len = l;
+		q->ino_batch_left = (uint16_t)(q->used_cache - q->last_used);
+		id = q->ino_tail;
+		l = q->slot[id].in_len;
+	}
+complete:
+	if (VRQ_UNLIKELY(l > q->slot[id].in_len)) {
+		q->st.used_len_clamped++;
+		q->st.peer_err[VRQ_PEER_ERR_IDX(VRQ_EUSED_LEN)]++;
+		l = q->slot[id].in_len;
+	}
+	*token = q->slot[id].token;
+	if (len)
+		*len = l;
+	if (q->in_order)
+		q->ino_tail = (uint16_t)((id + q->slot[id].ndesc) & q->mask);
+	vrq__split_drv_free(q, (uint16_t)id);
+	q->last_used++;
+	return 1;
+}
+
+/**
+ * @brief Take one used buffer.
+ * @return 1 with *token (and *len, bytes the device wrote, if non-NULL) set,
+ *         0 if none is ready, or a negative peer error (the queue is then
+ *         broken: counted, and every later call returns the same code).
+ */
+VRQ_INLINE int vrq_split_drv_get_used(struct vrq_split_drv *q, void **token, uint32_t *len)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_get_used(q, token, len, DOM));
+}
+
+/**
+ * @brief Take up to @p max used buffers.
+ * @return number taken (>= 0) or a negative peer error if the first failed.
+ */
+VRQ_INLINE int vrq_split_drv_get_used_batch(struct vrq_split_drv *q, void **tokens,
+					    uint32_t *lens, unsigned max)
+{
+	unsigned i;
+	int rc = 0;
+
+	VRQ__DOM_DISPATCH(q->dom, {
+		for (i = 0; i < max; i++) {
+			rc = vrq__split_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
+			if (rc <= 0)
+				break;
+		}
+		return i ? (int)i : rc;
+	});
+}
+
+VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const enum vrq_domain DOM)
+{
+	q->cb_enabled = true;
+	if (q->event_idx)
+		vrq__write16(DOM, q->used_event, q->last_used);
+	else
+		vrq__write16(DOM, &q->avail->flags, 0);
+	/* F3: used_event / flags store before the used->idx re-check; pairs
+	 * with F2 in vrq__split_dev_need_notify(). */
+	vrq__mb(DOM);
+	return vrq__read16(DOM, &q->used->idx) != q->last_used || q->ino_batch;
+}
+
+/**
+ * @brief Ask for used-buffer notifications from the next used buffer on.
+ * @return true if used buffers are already pending: the caller must drain
+ *         again instead of sleeping (the race-free re-check).
+ */
+VRQ_INLINE bool vrq_split_drv_enable_cb(struct vrq_split_drv *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_enable_cb(q, DOM));
+}
+
+/** @brief Suppress used-buffer notifications (best effort, per spec). */
+VRQ_INLINE void vrq_split_drv_disable_cb(struct vrq_split_drv *q)
+{
+	q->cb_enabled = false;
+	VRQ__DOM_DISPATCH(q->dom, {
+		if (q->event_idx)
+			/* an index just behind us: fires only after 2^16 more entries */
+			vrq__write16(DOM, q->used_event, (uint16_t)(q->last_used - 1));
+		else
+			vrq__write16(DOM, &q->avail->flags, VRQ_AVAIL_F_NO_INTERRUPT);
+		return;
+	});
+}
+
+/* ---- Device role ----------------------------------------------------------- */
+
+/** @brief Split ring, device side. */
+struct vrq_split_dev {
+	/* read-mostly */
+	const struct vrq_split_desc *desc;
+	const struct vrq_split_avail *avail;
+	struct vrq_split_used *used;
+	const vrq_le16 *used_event; /**< &avail->ring[size] */
+	vrq_le16 *avail_event;	    /**< &used->ring[size] (as le16) */
+	const struct vrq_mem *mem;
+	uint32_t *wcap; /**< IN_ORDER: writable capacity per head (private) */
+	uint16_t size, mask;
+	enum vrq_domain dom;
+	bool event_idx, indirect, in_order, idx_cache;
+	/* hot, private */
+	uint16_t last_avail;  /**< next avail entry to consume */
+	uint16_t avail_cache; /**< cached avail->idx */
+	uint16_t used_idx;    /**< next used slot (published up to used_pub) */
+	uint16_t used_pub;    /**< last value stored to used->idx */
+	uint16_t notify_old;  /**< used idx at the previous notify decision */
+	uint16_t ino_n;	      /**< IN_ORDER: buffers in the pending batch */
+	uint16_t ino_pos;     /**< IN_ORDER: used slot of the pending batch */
+	uint16_t ino_id;      /**< IN_ORDER: last buffer of the pending batch */
+	uint32_t ino_len;
+	int broken; /**< 0 or the negative VRQ_E* code that stopped the queue */
+	void *priv_alloc;
+	struct vrq_dev_stats st;
+};
+
+/** @brief Bytes of private device state for @p size descriptors. */
+size_t vrq_split_dev_priv_size(uint16_t size);
+
+/**
+ * @brief Initialise the device side over a ring the driver initialised.
+ * @return 0, -VRQ_EINVAL (no memory map, bad size), -VRQ_ENOTSUP, -VRQ_ENOMEM.
+ */
+int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg);
+
+/** @brief Free what init allocated. */
+void vrq_split_dev_fini(struct vrq_split_dev *q);
+
+/** @brief Queue reset, device side: forget all progress (indices to 0). */
+void vrq_split_dev_reset(struct vrq_split_dev *q);
+
+/** @brief 0, or the negative VRQ_E* code that stopped the queue.  A device
+ *  seeing non-zero sets VRQ_STATUS_DEVICE_NEEDS_RESET. */
+VRQ_INLINE int vrq_split_dev_broken(const struct vrq_split_dev *q)
+{
+	return q->broken;
+}
+
+VRQ_ALWAYS_INLINE int vrq__split_dev_error(struct vrq_split_dev *q, int err)
+{
+	q->st.peer_err[VRQ_PEER_ERR_IDX(err)]++;
+	q->broken = err;
+	return err;
+}
+
+/*
+ * Walk and validate one chain.  Every descriptor is copied once into a
+ * local (no double fetch); every index is checked against the table it
+ * indexes; each table is walked at most (entries) steps, so a loop ends in
+ * VRQ_ELOOP; segment and indirect addresses must lie in registered memory.
+ */
+VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head,
+					  struct vrq_chain *c, const enum vrq_domain DOM)
+{
+	const struct vrq_split_desc *tbl = q->desc;
+	uint32_t entries = q->size, budget = q->size, idx = head;
+	uint64_t out_len = 0, in_len = 0;
+	bool in_indirect = false;
+	uint16_t n = 0, ndesc = 0;
+
+	if (VRQ_UNLIKELY(head >= q->size))
+		return -VRQ_EHEAD;
+	for (;;) {
+		struct vrq_split_desc d;
+		uint16_t flags;
+		uint32_t len;
+		uint64_t addr;
+
+		if (VRQ_UNLIKELY(budget-- == 0))
+			return -VRQ_ELOOP;
+		vrq__shm_will_read(DOM, &tbl[idx], sizeof(d));
+		memcpy(&d, &tbl[idx], sizeof(d));
+		flags = vrq_le16_to_cpu(d.flags);
+		len = vrq_le32_to_cpu(d.len);
+		addr = vrq_le64_to_cpu(d.addr);
+		if (!in_indirect)
+			ndesc++;
+		if (flags & VRQ_DESC_F_INDIRECT) {
+			const struct vrq_split_desc *t;
+
+			if (VRQ_UNLIKELY(in_indirect))
+				return -VRQ_EINDIRECT_NESTED;
+			if (VRQ_UNLIKELY(!q->indirect))
+				return -VRQ_EINDIRECT_FEATURE;
+			if (VRQ_UNLIKELY(flags & VRQ_DESC_F_NEXT))
+				return -VRQ_EINDIRECT_NEXT;
+			if (VRQ_UNLIKELY(len == 0 || len % sizeof(d) ||
+					 len / sizeof(d) > VRQ_QUEUE_SIZE_MAX))
+				return -VRQ_EINDIRECT_LEN;
+			t = (const struct vrq_split_desc *)vrq_mem_da_to_va(q->mem, addr, len);
+			if (VRQ_UNLIKELY(!t))
+				return -VRQ_EINDIRECT_ADDR;
+			tbl = t;
+			entries = budget = len / sizeof(d);
+			idx = 0;
+			in_indirect = true;
+			continue;
+		}
+		if (flags & VRQ_DESC_F_WRITE) {
+			in_len += len;
+		} else {
+			if (VRQ_UNLIKELY(in_len))
+				return -VRQ_EORDER;
+			/* a zero-length writable segment also ends the readable part */
+			if (VRQ_UNLIKELY(n > c->n_out))
+				return -VRQ_EORDER;
+			out_len += len;
+			c->n_out = (uint16_t)(n + 1);
+		}
+		if (VRQ_UNLIKELY(out_len + in_len > UINT32_MAX))
+			return -VRQ_ETOTAL_LEN;
+		if (VRQ_UNLIKELY(n >= c->cap))
+			return -VRQ_ESEGCAP;
+		c->seg[n].addr = addr;
+		c->seg[n].len = len;
+		c->seg[n].flags = (flags & VRQ_DESC_F_WRITE) ? VRQ_SEG_WRITE : 0;
+		if (len) {
+			c->seg[n].va = vrq_mem_da_to_va(q->mem, addr, len);
+			if (VRQ_UNLIKELY(!c->seg[n].va))
+				return -VRQ_EADDR;
+		} else {
+			c->seg[n].va = NULL;
+		}
+		n++;
+		if (!(flags & VRQ_DESC_F_NEXT))
+			break;
+		idx = vrq_le16_to_cpu(d.next);
+		if (VRQ_UNLIKELY(idx >= entries))
+			return -VRQ_ENEXT;
+	}
+	c->n = n;
+	c->ndesc = ndesc;
+	c->head = head;
+	c->out_len = (uint32_t)out_len;
+	c->in_len = (uint32_t)in_len;
+	c->pos = 0;
+	return 1;
+}
+
+VRQ_ALWAYS_INLINE int vrq__split_dev_pop(struct vrq_split_dev *q, struct vrq_chain *c,
+					 const enum vrq_domain DOM)
+{
+	const vrq_le16 *e;
+	uint16_t head;
+	int rc;
+
+	if (VRQ_UNLIKELY(q->broken))
+		return q->broken;
+	if (q->last_avail == q->avail_cache || !q->idx_cache) {
+		/* A1: ring entries and descriptors after the index; pairs with
+		 * R1 in vrq__split_drv_publish(). */
+		q->avail_cache = vrq__load_acquire16(DOM, &q->avail->idx);
+		if (VRQ_UNLIKELY((uint16_t)(q->avail_cache - q->last_avail) > q->size))
+			return vrq__split_dev_error(q, -VRQ_EAVAIL_IDX);
+		if (q->avail_cache == q->last_avail)
+			return 0;
+	}
+	e = &q->avail->ring[q->last_avail & q->mask];
+	vrq__shm_will_read(DOM, e, sizeof(*e));
+	head = vrq_le16_to_cpu(__atomic_load_n(e, __ATOMIC_RELAXED));
+	c->n = c->n_out = 0;
+	rc = vrq__split_dev_walk(q, head, c, DOM);
+	if (VRQ_UNLIKELY(rc < 0)) {
+		c->n = 0;
+		/* a chain longer than the caller's array is a local limit: the
+		 * entry stays available and the queue usable */
+		return rc == -VRQ_ESEGCAP ? rc : vrq__split_dev_error(q, rc);
+	}
+	if (q->in_order)
+		q->wcap[head] = c->in_len;
+	q->last_avail++;
+	q->st.popped++;
+	return 1;
+}
+
+/**
+ * @brief Pop and validate the next available chain into @p c (bound with
+ *        vrq_chain_init()).
+ * @return 1 with @p c filled, 0 if the ring is empty, -VRQ_ESEGCAP if the
+ *         chain has more segments than c->cap (nothing consumed), or a
+ *         negative peer error: counted, the queue is then broken and every
+ *         later call returns that code until vrq_split_dev_reset().
+ */
+VRQ_INLINE int vrq_split_dev_pop(struct vrq_split_dev *q, struct vrq_chain *c)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_pop(q, c, DOM));
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_dev_put_used(struct vrq_split_dev *q, uint16_t pos, uint32_t id,
+					       uint32_t len, const enum vrq_domain DOM)
+{
+	struct vrq_split_used_elem *u = &q->used->ring[pos & q->mask];
+
+	u->id = vrq_cpu_to_le32(id);
+	u->len = vrq_cpu_to_le32(len);
+	vrq__shm_wrote(DOM, u, sizeof(*u));
+	q->st.used_entries++;
+}
+
+VRQ_ALWAYS_INLINE int vrq__split_dev_push(struct vrq_split_dev *q, uint16_t head, uint32_t len,
+					  const enum vrq_domain DOM)
+{
+	if (VRQ_UNLIKELY(head >= q->size))
+		return -VRQ_EINVAL;
+	if (q->in_order) {
+		/* One used entry per run of buffers; only a buffer used
+		 * completely may be folded into the next one's entry. */
+		if (q->ino_n && q->ino_len != q->wcap[q->ino_id]) {
+			vrq__split_dev_put_used(q, q->ino_pos, q->ino_id, q->ino_len, DOM);
+			q->ino_n = 0;
+		}
+		if (!q->ino_n)
+			q->ino_pos = q->used_idx;
+		q->ino_n++;
+		q->ino_id = head;
+		q->ino_len = len;
+	} else {
+		vrq__split_dev_put_used(q, q->used_idx, head, len, DOM);
+	}
+	q->used_idx++;
+	q->st.pushed++;
+	return 0;
+}
+
+/**
+ * @brief Mark the chain with id @p head used, @p len bytes written.  Not
+ *        visible to the driver until vrq_split_dev_publish().  With IN_ORDER
+ *        buffers must be pushed in the order they were popped.
+ */
+VRQ_INLINE int vrq_split_dev_push(struct vrq_split_dev *q, uint16_t head, uint32_t len)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_push(q, head, len, DOM));
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_dev_publish(struct vrq_split_dev *q, const enum vrq_domain DOM)
+{
+	if (q->ino_n) {
+		vrq__split_dev_put_used(q, q->ino_pos, q->ino_id, q->ino_len, DOM);
+		q->ino_n = 0;
+	}
+	if (q->used_pub == q->used_idx)
+		return;
+	/* R2: used entries before the index; pairs with A2 in
+	 * vrq__split_drv_more_used(). */
+	vrq__store_release16(DOM, &q->used->idx, q->used_idx);
+	q->used_pub = q->used_idx;
+	q->st.publishes++;
+}
+
+/** @brief Make every buffer pushed since the last publish visible (one store). */
+VRQ_INLINE void vrq_split_dev_publish(struct vrq_split_dev *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, vrq__split_dev_publish(q, DOM); return);
+}
+
+VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
+						  const enum vrq_domain DOM)
+{
+	uint16_t old = q->notify_old, cur = q->used_pub;
+	bool need;
+
+	if (cur == old)
+		return false;
+	q->notify_old = cur;
+	/* F2: used->idx store (R2) before the used_event / flags load; pairs
+	 * with F3 in vrq__split_drv_enable_cb(). */
+	vrq__mb(DOM);
+	if (q->event_idx)
+		need = vrq_need_event(vrq__read16(DOM, q->used_event), cur, old);
+	else
+		need = !(vrq__read16(DOM, &q->avail->flags) & VRQ_AVAIL_F_NO_INTERRUPT);
+	if (need)
+		q->st.notifies++;
+	else
+		q->st.notifies_suppressed++;
+	return need;
+}
+
+/**
+ * @brief Interrupt decision for everything published since the last one:
+ *        true if the driver asked for a used-buffer notification.
+ */
+VRQ_INLINE bool vrq_split_dev_need_notify(struct vrq_split_dev *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_need_notify(q, DOM));
+}
+
+/** @brief Publish, then take the interrupt decision. */
+VRQ_INLINE bool vrq_split_dev_notify_prepare(struct vrq_split_dev *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, {
+		vrq__split_dev_publish(q, DOM);
+		return vrq__split_dev_need_notify(q, DOM);
+	});
+}
+
+VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const enum vrq_domain DOM)
+{
+	if (q->event_idx)
+		vrq__write16(DOM, q->avail_event, q->last_avail);
+	else
+		vrq__write16(DOM, &q->used->flags, 0);
+	/* F4: avail_event / flags store before the avail->idx re-check;
+	 * pairs with F1 in vrq__split_drv_need_kick(). */
+	vrq__mb(DOM);
+	return vrq__read16(DOM, &q->avail->idx) != q->last_avail;
+}
+
+/**
+ * @brief Ask for available-buffer notifications (kicks) from the next
+ *        buffer on.
+ * @return true if buffers are already available: drain again instead of
+ *         sleeping (the race-free re-check).
+ */
+VRQ_INLINE bool vrq_split_dev_enable_kick(struct vrq_split_dev *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_enable_kick(q, DOM));
+}
+
+/** @brief Suppress kicks (best effort, per spec). */
+VRQ_INLINE void vrq_split_dev_disable_kick(struct vrq_split_dev *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, {
+		if (q->event_idx)
+			vrq__write16(DOM, q->avail_event, (uint16_t)(q->last_avail - 1));
+		else
+			vrq__write16(DOM, &q->used->flags, VRQ_USED_F_NO_NOTIFY);
+		return;
+	});
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VRQ_SPLIT_H */
