@@ -63,11 +63,18 @@ static inline void vrq_arch_cache_clean_inval(const void *p, size_t len)
 #endif
 
 #ifndef VRQ_ARCH_HAS_CYCLES
-/** Nanoseconds from CLOCK_MONOTONIC: the portable "cycle" counter. */
+/**
+ * Nanoseconds: CLOCK_MONOTONIC where POSIX is visible, else C11
+ * timespec_get() (strict -std=c11 hides clock_gettime).
+ */
 static inline uint64_t vrq_arch_cycles(void)
 {
 	struct timespec ts;
+#ifdef CLOCK_MONOTONIC
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+#else
+	timespec_get(&ts, TIME_UTC);
+#endif
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 #endif

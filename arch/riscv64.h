@@ -2,7 +2,7 @@
 /*
  * arch/riscv64.h - RV64 (RVWMO).  SMP ordering uses fence r/w; the IO
  * flavour adds the device-I/O bits (Linux mb/rmb/wmb on riscv:
- * fence iorw,iorw / fence ri,ri / fence wo,wo).
+ * fence iorw,iorw / fence ir,ir / fence ow,ow; operands in iorw order).
  */
 #ifndef VRQ_ARCH_RISCV64_H
 #define VRQ_ARCH_RISCV64_H
@@ -17,8 +17,8 @@
 #define vrq_arch_smp_rmb() __asm__ __volatile__("fence r,r" ::: "memory")
 #define vrq_arch_smp_wmb() __asm__ __volatile__("fence w,w" ::: "memory")
 #define vrq_arch_io_mb() __asm__ __volatile__("fence iorw,iorw" ::: "memory")
-#define vrq_arch_io_rmb() __asm__ __volatile__("fence ri,ri" ::: "memory")
-#define vrq_arch_io_wmb() __asm__ __volatile__("fence wo,wo" ::: "memory")
+#define vrq_arch_io_rmb() __asm__ __volatile__("fence ir,ir" ::: "memory")
+#define vrq_arch_io_wmb() __asm__ __volatile__("fence ow,ow" ::: "memory")
 
 /* Zihintpause "pause" (a FENCE hint encoding: a no-op on older cores). */
 #define vrq_arch_cpu_relax() __asm__ __volatile__(".4byte 0x0100000f" ::: "memory")

@@ -15,7 +15,7 @@ static const char *const vrq_err_text[VRQ_ERR_COUNT] = {
 	[VRQ_EAVAIL_IDX] = "peer: available index moved by more than the queue size",
 	[VRQ_EHEAD] = "peer: chain head index out of range",
 	[VRQ_ENEXT] = "peer: next descriptor index out of range",
-	[VRQ_ELOOP] = "peer: descriptor chain longer than its table (loop)",
+	[VRQ_ELOOP] = "peer: descriptor chain longer than its table or ring (loop)",
 	[VRQ_EINDIRECT_FEATURE] = "peer: indirect descriptor without INDIRECT_DESC",
 	[VRQ_EINDIRECT_NEXT] = "peer: descriptor has both INDIRECT and NEXT",
 	[VRQ_EINDIRECT_NESTED] = "peer: indirect descriptor inside an indirect table",
@@ -27,13 +27,17 @@ static const char *const vrq_err_text[VRQ_ERR_COUNT] = {
 	[VRQ_EUSED_IDX] = "peer: used index moved by more than the buffers in flight",
 	[VRQ_EUSED_ID] = "peer: used id out of range or not in flight",
 	[VRQ_EUSED_LEN] = "peer: used length larger than the buffer's writable capacity",
+	[VRQ_EID] = "peer: buffer id out of range",
+	[VRQ_EID_INFLIGHT] = "peer: buffer id already in flight",
+	[VRQ_EWRAP] = "peer: chain descriptor not marked available (wrong wrap bits)",
 };
 
 const char *vrq_strerror(int err)
 {
-	if (err < 0)
-		err = -err;
-	if (err >= VRQ_ERR_COUNT || !vrq_err_text[err])
+	/* negate as unsigned: -INT_MIN would overflow */
+	unsigned e = err < 0 ? 0u - (unsigned)err : (unsigned)err;
+
+	if (e >= VRQ_ERR_COUNT || !vrq_err_text[e])
 		return "unknown vrq error";
-	return vrq_err_text[err];
+	return vrq_err_text[e];
 }

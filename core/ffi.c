@@ -15,6 +15,9 @@
 
 VRQ_FFI(int, need_event, (uint16_t e, uint16_t n, uint16_t o), (e, n, o))
 VRQ_FFI(void *, mem_da_to_va, (const struct vrq_mem *m, uint64_t da, uint64_t len), (m, da, len))
+VRQ_FFI(void *, mem_da_to_va_hint,
+	(const struct vrq_mem *m, uint64_t da, uint64_t len, const struct vrq_mem_region **h),
+	(m, da, len, h))
 VRQ_FFI(int, mem_va_to_da, (const struct vrq_mem *m, const void *va, uint64_t len, uint64_t *da),
 	(m, va, len, da))
 VRQ_FFI(int, mem_ref,

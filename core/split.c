@@ -18,6 +18,10 @@ static size_t align_up(size_t v, size_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* Area alignments beyond 64 KiB are not a layout anyone needs; refusing
+ * them keeps every offset computation far from overflow. */
+#define MAX_ALIGN 65536u
+
 static int valid_size(uint16_t size)
 {
 	return size >= 1 && size <= VRQ_QUEUE_SIZE_MAX && is_pow2(size);
@@ -33,7 +37,7 @@ static void area_sizes(uint16_t size, struct vrq_split_layout *l)
 
 int vrq_split_layout(uint16_t size, size_t area_align, struct vrq_split_layout *l)
 {
-	if (!l || !valid_size(size) || (area_align && !is_pow2(area_align)))
+	if (!l || !valid_size(size) || (area_align && !is_pow2(area_align)) || area_align > MAX_ALIGN)
 		return -VRQ_EINVAL;
 	area_sizes(size, l);
 	l->desc_off = 0;
@@ -48,7 +52,8 @@ int vrq_split_layout(uint16_t size, size_t area_align, struct vrq_split_layout *
 
 int vrq_split_layout_legacy(uint16_t size, size_t queue_align, struct vrq_split_layout *l)
 {
-	if (!l || !valid_size(size) || !is_pow2(queue_align) || queue_align < 4)
+	if (!l || !valid_size(size) || !is_pow2(queue_align) || queue_align < 4 ||
+	    queue_align > MAX_ALIGN)
 		return -VRQ_EINVAL;
 	area_sizes(size, l);
 	/* "Legacy Interfaces: A Note on Virtqueue Layout": desc, avail

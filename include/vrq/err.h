@@ -29,7 +29,7 @@ enum vrq_err {
 	VRQ_EAVAIL_IDX = VRQ_EPEER_FIRST, /**< avail idx moved by more than queue size */
 	VRQ_EHEAD,		/**< chain head index >= queue size */
 	VRQ_ENEXT,		/**< next index outside the (indirect) table */
-	VRQ_ELOOP,		/**< chain longer than its table: a loop */
+	VRQ_ELOOP,		/**< chain longer than its table or ring: a loop */
 	VRQ_EINDIRECT_FEATURE,	/**< INDIRECT flag without INDIRECT_DESC negotiated */
 	VRQ_EINDIRECT_NEXT,	/**< INDIRECT and NEXT set together */
 	VRQ_EINDIRECT_NESTED,	/**< INDIRECT inside an indirect table */
@@ -41,6 +41,9 @@ enum vrq_err {
 	VRQ_EUSED_IDX,		/**< used idx moved by more than the buffers in flight */
 	VRQ_EUSED_ID,		/**< used id out of range or not in flight */
 	VRQ_EUSED_LEN,		/**< used len larger than the writable capacity */
+	VRQ_EID,		/**< packed: buffer id >= queue size */
+	VRQ_EID_INFLIGHT,	/**< packed: buffer id already in flight */
+	VRQ_EWRAP,		/**< packed: chain descriptor not marked available (wrap bits) */
 	VRQ_EPEER_LAST,
 	VRQ_ERR_COUNT = VRQ_EPEER_LAST
 };

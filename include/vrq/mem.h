@@ -96,6 +96,25 @@ VRQ_INLINE void *vrq_mem_da_to_va(const struct vrq_mem *m, uint64_t da, uint64_t
 }
 
 /**
+ * @brief vrq_mem_da_to_va() that first tries the region in *@p hint (a
+ *        per-caller cache, NULL initially) and updates it on a miss.  Safe
+ *        because regions are never removed or changed once published.
+ */
+VRQ_INLINE void *vrq_mem_da_to_va_hint(const struct vrq_mem *m, uint64_t da, uint64_t len,
+				       const struct vrq_mem_region **hint)
+{
+	const struct vrq_mem_region *r = *hint;
+
+	if (!r || da < r->da || da - r->da >= r->size || len > r->size - (da - r->da)) {
+		r = vrq_mem_find_da(m, da, len);
+		if (!r)
+			return NULL;
+		*hint = r;
+	}
+	return r->va + (da - r->da);
+}
+
+/**
  * @brief Translate a local range to a device address.
  * @return 0 and *da set, or -VRQ_ERANGE if [va, va+len) is not entirely
  *         inside one registered region.

@@ -45,100 +45,11 @@
 #include "barrier.h"
 #include "err.h"
 #include "mem.h"
+#include "types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- Common types (shared with the packed ring) --------------------------- */
-
-/** @brief A buffer segment as the driver hands it in: device address + length. */
-struct vrq_sg {
-	uint64_t addr;
-	uint32_t len;
-};
-
-/** Segment flag: device-writable. */
-#define VRQ_SEG_WRITE 1u
-
-/** @brief One segment of a popped chain, resolved through the memory map. */
-struct vrq_seg {
-	uint64_t addr; /**< device address as the driver wrote it */
-	void *va;      /**< local pointer (NULL only when len == 0) */
-	uint32_t len;
-	uint32_t flags; /**< VRQ_SEG_WRITE */
-};
-
-/**
- * @brief A popped chain: a validated snapshot of the driver's descriptors.
- * The device iterates it with vrq_chain_next(); later writes by the driver
- * to the descriptor table cannot change it (no double fetch).
- */
-struct vrq_chain {
-	struct vrq_seg *seg; /**< caller's array */
-	uint16_t cap;	     /**< entries in seg[] */
-	uint16_t n;	     /**< segments in the chain */
-	uint16_t n_out;	     /**< leading device-readable segments */
-	uint16_t pos;	     /**< iterator position */
-	uint16_t head;	     /**< id to pass to vrq_*_dev_push() */
-	uint16_t ndesc;	     /**< ring descriptors the chain used */
-	uint32_t out_len;    /**< bytes readable by the device */
-	uint32_t in_len;     /**< bytes writable by the device */
-};
-
-/** @brief Bind a chain to the caller's segment array. */
-VRQ_INLINE void vrq_chain_init(struct vrq_chain *c, struct vrq_seg *segs, uint16_t cap)
-{
-	c->seg = segs;
-	c->cap = cap;
-	c->n = c->n_out = c->pos = c->head = c->ndesc = 0;
-	c->out_len = c->in_len = 0;
-}
-
-/** @brief Next segment of the chain, or NULL at its end. */
-VRQ_INLINE const struct vrq_seg *vrq_chain_next(struct vrq_chain *c)
-{
-	return c->pos < c->n ? &c->seg[c->pos++] : NULL;
-}
-
-/** @brief Restart iteration from the first segment. */
-VRQ_INLINE void vrq_chain_rewind(struct vrq_chain *c)
-{
-	c->pos = 0;
-}
-
-/** @brief A buffer for the batched add: n_out readable then n_in writable. */
-struct vrq_buf {
-	const struct vrq_sg *sg;
-	uint16_t n_out;
-	uint16_t n_in;
-	void *token;
-};
-
-/** @brief Driver-side counters (plain, owned by the driver thread). */
-struct vrq_drv_stats {
-	uint64_t added;		 /**< buffers made available */
-	uint64_t completed;	 /**< buffers returned by get_used */
-	uint64_t publishes;	 /**< avail idx stores */
-	uint64_t kicks;		 /**< kick decisions that said "notify" */
-	uint64_t kicks_suppressed; /**< kick decisions suppressed by the device */
-	uint64_t used_len_clamped; /**< used len > writable capacity (clamped) */
-	uint64_t peer_err[VRQ_PEER_ERR_COUNT]; /**< per VRQ_E* peer code */
-};
-
-/** @brief Device-side counters (plain, owned by the device thread). */
-struct vrq_dev_stats {
-	uint64_t popped;	/**< chains popped */
-	uint64_t pushed;	/**< buffers marked used */
-	uint64_t used_entries;	/**< used ring entries written (< pushed with IN_ORDER batching) */
-	uint64_t publishes;	/**< used idx stores */
-	uint64_t notifies;	/**< notify decisions that said "interrupt" */
-	uint64_t notifies_suppressed; /**< notify decisions suppressed by the driver */
-	uint64_t peer_err[VRQ_PEER_ERR_COUNT]; /**< per VRQ_E* peer code */
-};
-
-/** @brief Counter slot for a peer error code (either sign). */
-#define VRQ_PEER_ERR_IDX(e) (((e) < 0 ? -(e) : (e)) - VRQ_EPEER_FIRST)
 
 /* ---- Layout ---------------------------------------------------------------- */
 
@@ -292,9 +203,36 @@ VRQ_ALWAYS_INLINE void vrq__split_drv_put_avail(struct vrq_split_drv *q, uint16_
 {
 	vrq_le16 *e = &q->avail->ring[q->avail_idx & q->mask];
 
-	*e = vrq_cpu_to_le16(head);
-	vrq__shm_wrote(DOM, e, sizeof(*e));
+	/* same reasoning as vrq__split_put_desc(): an unchanged entry stays put */
+	if (*e != vrq_cpu_to_le16(head)) {
+		*e = vrq_cpu_to_le16(head);
+		vrq__shm_wrote(DOM, e, sizeof(*e));
+	}
 	q->avail_idx++;
+}
+
+/*
+ * Write one descriptor, skipping the store when the slot already holds the
+ * same bytes.  The device only reads this area, so the line is normally
+ * still in our cache (shared) and the compare costs a local load; skipping
+ * the store keeps the line shared in both caches instead of invalidating the
+ * device's copy.  With IN_ORDER and buffers recycled in ring order (the
+ * common zero-copy pattern) descriptors and avail entries stop moving
+ * between caches altogether.
+ */
+VRQ_ALWAYS_INLINE void vrq__split_put_desc(struct vrq_split_desc *d, uint64_t addr, uint32_t len,
+					   uint16_t flags, uint16_t next, const enum vrq_domain DOM)
+{
+	struct vrq_split_desc v;
+
+	v.addr = vrq_cpu_to_le64(addr);
+	v.len = vrq_cpu_to_le32(len);
+	v.flags = vrq_cpu_to_le16(flags);
+	v.next = vrq_cpu_to_le16(next);
+	if (memcmp(d, &v, sizeof(v))) {
+		memcpy(d, &v, sizeof(v));
+		vrq__shm_wrote(DOM, d, sizeof(v));
+	}
 }
 
 /* How vrq__split_fill() links descriptor i to the next one. */
@@ -330,11 +268,8 @@ VRQ_ALWAYS_INLINE uint32_t vrq__split_fill(const struct vrq_split_drv *q, struct
 			nx = q->slot[i].next;
 		if (k + 1 < n)
 			flags |= VRQ_DESC_F_NEXT;
-		tbl[i].addr = vrq_cpu_to_le64(sg[k].addr);
-		tbl[i].len = vrq_cpu_to_le32(sg[k].len);
-		tbl[i].flags = vrq_cpu_to_le16(flags);
-		tbl[i].next = vrq_cpu_to_le16(k + 1 < n ? nx : 0);
-		vrq__shm_wrote(DOM, &tbl[i], sizeof(tbl[i]));
+		vrq__split_put_desc(&tbl[i], sg[k].addr, sg[k].len, flags,
+				    (uint16_t)(k + 1 < n ? nx : 0), DOM);
 		if (k >= n_out)
 			in_len += sg[k].len;
 		last = i;
@@ -366,11 +301,8 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_add(struct vrq_split_drv *q, const struct v
 
 	if (ind) {
 		in_len = vrq__split_fill(q, ind, 0, sg, n_out, n, &last, VRQ__LINK_TABLE, DOM);
-		q->desc[head].addr = vrq_cpu_to_le64(ind_da);
-		q->desc[head].len = vrq_cpu_to_le32((uint32_t)(n * sizeof(*ind)));
-		q->desc[head].flags = vrq_cpu_to_le16(VRQ_DESC_F_INDIRECT);
-		q->desc[head].next = 0;
-		vrq__shm_wrote(DOM, &q->desc[head], sizeof(q->desc[head]));
+		vrq__split_put_desc(&q->desc[head], ind_da, (uint32_t)(n * sizeof(*ind)),
+				    VRQ_DESC_F_INDIRECT, 0, DOM);
 		last = head;
 	} else if (q->in_order) {
 		in_len = vrq__split_fill(q, q->desc, head, sg, n_out, n, &last, VRQ__LINK_IN_ORDER,
@@ -550,15 +482,17 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_get_used(struct vrq_split_drv *q, void **to
 	if (VRQ_UNLIKELY(q->broken))
 		return q->broken;
 	if (q->in_order && q->ino_batch) {
-		/* IN_ORDER: expand a batch entry, oldest buffer first */
+		/* IN_ORDER: expand a batch entry, oldest buffer first; the
+		 * batch may not cover more buffers than used->idx advanced */
+		if (VRQ_UNLIKELY(q->ino_batch_left == 0))
+			return vrq__split_drv_error(q, -VRQ_EUSED_ID);
+		q->ino_batch_left--;
 		id = q->ino_tail;
 		if (id == q->ino_batch_id) {
 			l = q->ino_batch_len;
 			q->ino_batch = false;
 		} else {
 			/* skipped buffers count as completely used (In-order section) */
-			if (VRQ_UNLIKELY(--q->ino_batch_left == 0))
-				return vrq__split_drv_error(q, -VRQ_EUSED_ID);
 			l = q->slot[id].in_len;
 		}
 		goto complete;
@@ -577,7 +511,8 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_get_used(struct vrq_split_drv *q, void **to
 		q->ino_batch = true;
 		q->ino_batch_id = (uint16_t)id;
 		q->ino_batch_len = l;
-		q->ino_batch_left = (uint16_t)(q->used_cache - q->last_used);
+		/* this call returns the first buffer of the batch */
+		q->ino_batch_left = (uint16_t)(q->used_cache - q->last_used - 1);
 		id = q->ino_tail;
 		l = q->slot[id].in_len;
 	}
@@ -676,6 +611,7 @@ struct vrq_split_dev {
 	const vrq_le16 *used_event; /**< &avail->ring[size] */
 	vrq_le16 *avail_event;	    /**< &used->ring[size] (as le16) */
 	const struct vrq_mem *mem;
+	const struct vrq_mem_region *mem_hint; /**< last region a segment resolved to */
 	uint32_t *wcap; /**< IN_ORDER: writable capacity per head (private) */
 	uint16_t size, mask;
 	enum vrq_domain dom;
@@ -796,7 +732,7 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 		c->seg[n].len = len;
 		c->seg[n].flags = (flags & VRQ_DESC_F_WRITE) ? VRQ_SEG_WRITE : 0;
 		if (len) {
-			c->seg[n].va = vrq_mem_da_to_va(q->mem, addr, len);
+			c->seg[n].va = vrq_mem_da_to_va_hint(q->mem, addr, len, &q->mem_hint);
 			if (VRQ_UNLIKELY(!c->seg[n].va))
 				return -VRQ_EADDR;
 		} else {

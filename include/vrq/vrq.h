@@ -10,7 +10,9 @@
 #include "err.h"
 #include "barrier.h"
 #include "mem.h"
+#include "types.h"
 #include "split.h"
+#include "packed.h"
 
 #define VRQ_VERSION_MAJOR 0
 #define VRQ_VERSION_MINOR 1

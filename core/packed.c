@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/packed.c - packed virtqueue setup, layout, reset and detach.  The hot
+ * path is inline in vrq/packed.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vrq/packed.h"
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static int valid_size(uint16_t size)
+{
+	return size >= 1 && size <= VRQ_QUEUE_SIZE_MAX;
+}
+
+int vrq_packed_layout(uint16_t size, size_t area_align, struct vrq_packed_layout *l)
+{
+	size_t ev_align;
+
+	if (!l || !valid_size(size) || (area_align & (area_align - 1)) || area_align > 65536)
+		return -VRQ_EINVAL;
+	/* "Structure Size and Alignment": ring 16 * size align 16, each event
+	 * structure 4 bytes align 4. */
+	ev_align = area_align > 4 ? area_align : 4;
+	l->desc_off = 0;
+	l->desc_size = sizeof(struct vrq_packed_desc) * (size_t)size;
+	l->driver_off = align_up(l->desc_size, ev_align);
+	l->device_off = align_up(l->driver_off + sizeof(struct vrq_packed_event), ev_align);
+	l->total = align_up(l->device_off + sizeof(struct vrq_packed_event),
+			    area_align > 16 ? area_align : 16);
+	return 0;
+}
+
+static int check_cfg(const struct vrq_packed_cfg *cfg)
+{
+	if (!cfg || !valid_size(cfg->size) || !cfg->ring.desc || !cfg->ring.driver ||
+	    !cfg->ring.device)
+		return -VRQ_EINVAL;
+	if ((uintptr_t)cfg->ring.desc % 16 || (uintptr_t)cfg->ring.driver % 4 ||
+	    (uintptr_t)cfg->ring.device % 4)
+		return -VRQ_EINVAL;
+	if (cfg->domain > VRQ_DOM_NONCOH)
+		return -VRQ_EINVAL;
+	if (!vrq_domain_supported(cfg->domain))
+		return -VRQ_ENOTSUP;
+	if (!(cfg->features & VRQ_FEATURE(VRQ_F_RING_PACKED)))
+		return -VRQ_EINVAL;
+	return 0;
+}
+
+static int feat(const struct vrq_packed_cfg *cfg, unsigned bit)
+{
+	return !!(cfg->features & VRQ_FEATURE(bit));
+}
+
+/* ---- driver ---------------------------------------------------------------- */
+
+size_t vrq_packed_drv_priv_size(uint16_t size)
+{
+	return sizeof(struct vrq_packed_drv_slot) * (size_t)size;
+}
+
+static void drv_rebuild(struct vrq_packed_drv *q)
+{
+	uint32_t i;
+
+	/* "The descriptor ring is zero-initialized"; event structures start
+	 * at ENABLE (0). */
+	memset(q->desc, 0, sizeof(*q->desc) * (size_t)q->size);
+	memset(q->drv_ev, 0, sizeof(*q->drv_ev));
+	memset((void *)q->dev_ev, 0, sizeof(*q->dev_ev));
+	for (i = 0; i < q->size; i++) {
+		q->slot[i].next = (uint16_t)(i + 1 < q->size ? i + 1 : 0);
+		q->slot[i].ndesc = 0;
+		q->slot[i].token = NULL;
+	}
+	q->free_id = 0;
+	q->num_free = q->size;
+	/* "Driver and Device Ring Wrap Counters": both start at 1 */
+	q->next_avail = q->next_used = q->pub_pos = 0;
+	q->avail_wrap = q->used_wrap = q->pub_wrap = true;
+	q->pend = false;
+	q->kick_added = q->batch_added = 0;
+	q->ino_batch = false;
+	q->broken = 0;
+	q->cb_enabled = true;
+	vrq__shm_wrote(q->dom, q->desc, sizeof(*q->desc) * (size_t)q->size);
+	vrq__shm_wrote(q->dom, q->drv_ev, sizeof(*q->drv_ev));
+	vrq__shm_wrote(q->dom, q->dev_ev, sizeof(*q->dev_ev));
+}
+
+int vrq_packed_drv_init(struct vrq_packed_drv *q, const struct vrq_packed_cfg *cfg)
+{
+	int rc = check_cfg(cfg);
+
+	if (!q)
+		return -VRQ_EINVAL;
+	if (rc)
+		return rc;
+	memset(q, 0, sizeof(*q));
+	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
+	if (q->indirect && cfg->ind_max) {
+		if (!cfg->ind_pool || (uintptr_t)cfg->ind_pool % 16 || cfg->ind_pool_da % 16)
+			return -VRQ_EINVAL;
+		q->ind_pool = cfg->ind_pool;
+		q->ind_pool_da = cfg->ind_pool_da;
+		q->ind_max = cfg->ind_max;
+	}
+	q->slot = (struct vrq_packed_drv_slot *)cfg->priv;
+	if (!q->slot) {
+		q->slot = (struct vrq_packed_drv_slot *)calloc(cfg->size, sizeof(*q->slot));
+		if (!q->slot)
+			return -VRQ_ENOMEM;
+		q->priv_alloc = q->slot;
+	}
+	q->desc = cfg->ring.desc;
+	q->drv_ev = cfg->ring.driver;
+	q->dev_ev = cfg->ring.device;
+	q->size = cfg->size;
+	q->dom = cfg->domain;
+	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
+	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->notification_data = feat(cfg, VRQ_F_NOTIFICATION_DATA);
+	drv_rebuild(q);
+	return 0;
+}
+
+void vrq_packed_drv_fini(struct vrq_packed_drv *q)
+{
+	free(q->priv_alloc);
+	q->priv_alloc = NULL;
+	q->slot = NULL;
+}
+
+int vrq_packed_drv_detach(struct vrq_packed_drv *q, void **token)
+{
+	uint32_t i;
+
+	for (i = 0; i < q->size; i++) {
+		if (q->slot[i].ndesc) {
+			*token = q->slot[i].token;
+			q->num_free += q->slot[i].ndesc;
+			q->slot[i].ndesc = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void vrq_packed_drv_reset(struct vrq_packed_drv *q)
+{
+	drv_rebuild(q);
+}
+
+/* ---- device ---------------------------------------------------------------- */
+
+size_t vrq_packed_dev_priv_size(uint16_t size)
+{
+	return sizeof(struct vrq_packed_dev_slot) * (size_t)size;
+}
+
+int vrq_packed_dev_init(struct vrq_packed_dev *q, const struct vrq_packed_cfg *cfg)
+{
+	int rc = check_cfg(cfg);
+
+	if (!q)
+		return -VRQ_EINVAL;
+	if (rc)
+		return rc;
+	if (!cfg->mem)
+		return -VRQ_EINVAL;
+	memset(q, 0, sizeof(*q));
+	q->slot = (struct vrq_packed_dev_slot *)cfg->priv;
+	if (!q->slot) {
+		q->slot = (struct vrq_packed_dev_slot *)calloc(cfg->size, sizeof(*q->slot));
+		if (!q->slot)
+			return -VRQ_ENOMEM;
+		q->priv_alloc = q->slot;
+	}
+	q->desc = cfg->ring.desc;
+	q->drv_ev = cfg->ring.driver;
+	q->dev_ev = cfg->ring.device;
+	q->mem = cfg->mem;
+	q->size = cfg->size;
+	q->dom = cfg->domain;
+	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
+	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
+	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	vrq_packed_dev_reset(q);
+	return 0;
+}
+
+void vrq_packed_dev_fini(struct vrq_packed_dev *q)
+{
+	free(q->priv_alloc);
+	q->priv_alloc = NULL;
+	q->slot = NULL;
+}
+
+void vrq_packed_dev_reset(struct vrq_packed_dev *q)
+{
+	memset(q->slot, 0, sizeof(*q->slot) * (size_t)q->size);
+	q->next_avail = q->next_used = q->pub_pos = 0;
+	q->avail_wrap = q->used_wrap = q->pub_wrap = true;
+	q->pend = false;
+	q->batch_used = q->notify_added = 0;
+	q->ino_n = 0;
+	q->broken = 0;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# tests/asm/check.sh ROOT - compile asm_hot.c with -S for every architecture
+# whose compiler is present and check the fences each hot function emits.
+# Exit 0 pass, 1 fail, 77 if no compiler at all could be run.
+set -u
+root=${1:?usage: check.sh SOURCE_ROOT}
+src=$root/tests/asm/asm_hot.c
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0 ran=0
+
+# body FILE FUNC: the instructions of FUNC in an -S listing
+body() { awk -v f="$2" '$0 ~ "^"f":" {on=1; next} on && /^\t\.size/ {exit} on && /^\t[a-z]/ {print}' "$1"; }
+
+expect() { # expect FILE FUNC REGEX(must match) [REGEX(must not match)]
+	local b; b=$(body "$1" "$2")
+	if ! grep -Eq "$3" <<<"$b"; then
+		echo "FAIL $(basename "$1") $2: expected /$3/ in:"; echo "$b"; fail=1
+	fi
+	if [ -n "${4:-}" ] && grep -Eq "$4" <<<"$b"; then
+		echo "FAIL $(basename "$1") $2: unexpected /$4/ in:"; echo "$b"; fail=1
+	fi
+}
+
+compile() { # compile CC OUT
+	command -v "$1" >/dev/null 2>&1 || return 1
+	"$1" -std=gnu11 -O2 -S -I"$root/include" -I"$root" "$src" -o "$2"
+}
+
+if compile gcc "$tmp/x86.s" && grep -q x86_64 <<<"$(gcc -dumpmachine)"; then
+	ran=1
+	expect "$tmp/x86.s" asm_drv_publish 'movw' 'mfence|lock|xchg'
+	expect "$tmp/x86.s" asm_store_release_smp 'movw' 'mfence|lock|xchg'
+	expect "$tmp/x86.s" asm_dev_pop_acquire 'movzwl|movw' 'mfence|lfence|lock'
+	expect "$tmp/x86.s" asm_full_fence_smp 'lock' 'mfence'
+fi
+if compile aarch64-linux-gnu-gcc "$tmp/a64.s"; then
+	ran=1
+	expect "$tmp/a64.s" asm_drv_publish 'stlrh' 'dmb'
+	expect "$tmp/a64.s" asm_store_release_smp 'stlrh' 'dmb'
+	expect "$tmp/a64.s" asm_dev_pop_acquire 'ldarh' 'dmb'
+	expect "$tmp/a64.s" asm_store_release_io 'dmb[[:space:]]+oshst' 'stlrh'
+	expect "$tmp/a64.s" asm_full_fence_smp 'dmb[[:space:]]+ish' 'dmb[[:space:]]+osh'
+fi
+if compile riscv64-linux-gnu-gcc "$tmp/rv.s"; then
+	ran=1
+	# gcc 12 emits "fence iorw,iorw; sh" for a 16-bit release store (newer
+	# gcc: "fence rw,w"): either way one fence before the store
+	expect "$tmp/rv.s" asm_store_release_smp 'fence[[:space:]]+(rw,w|iorw,iorw)'
+	expect "$tmp/rv.s" asm_store_release_io 'fence[[:space:]]+ow,ow'
+	expect "$tmp/rv.s" asm_full_fence_smp 'fence[[:space:]]+rw,rw'
+fi
+[ "$ran" = 1 ] || { echo "no compiler could be run"; exit 77; }
+[ "$fail" = 0 ] && echo "asm check: ok"
+exit "$fail"
