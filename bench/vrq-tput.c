@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/vrq-tput.c - first throughput program: split-ring round trips
- * (driver add -> device pop -> device push -> driver get) between two
- * pinned threads, polling, against a minimal SPSC pointer ring measured in
- * the same run.  The full CLI (vrq-bench) comes later; this one answers
+ * bench/vrq-tput.c - first throughput program: virtqueue round trips
+ * (driver add -> device pop -> device push -> driver get) on the split and
+ * packed rings between two pinned threads, polling, against a minimal SPSC
+ * pointer ring measured in the same run.  The full CLI (vrq-bench) comes later; this one answers
  * "how close is the virtqueue to the simplest possible ring".
  *
- *   vrq-tput [--size 256] [--batch 1,32] [--msg 64] [--seconds 1] [--reps 5]
- *            [--cpus 0,1]
+ *   vrq-tput [--ring split|packed|all] [--size 256] [--batch 1,32] [--msg 64]
+ *            [--seconds 1] [--reps 5] [--cpus 0,1]
  *
  * Each repetition runs every variant once, in turn, so drift on a shared
  * machine hits all of them alike; the table gives median [min-max] over the
@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,29 @@ struct spsc {
 
 /* ---- shared run state -------------------------------------------------------- */
 
-enum variant { V_SPSC, V_SPLIT, V_SPLIT_NOCACHE, V_SPLIT_INORDER, V_COUNT };
+enum variant {
+	V_SPSC,
+	V_SPLIT,
+	V_SPLIT_NOCACHE,
+	V_SPLIT_INORDER,
+	V_PACKED,
+	V_PACKED_INORDER,
+	V_COUNT
+};
+
+static const struct {
+	const char *name;
+	enum vrq_ring_kind kind;
+	uint64_t features;
+	uint32_t flags;
+} variants[V_COUNT] = {
+	[V_SPSC] = {"spsc-ref (one-way)", VRQ_RING_SPLIT, 0, 0},
+	[V_SPLIT] = {"split", VRQ_RING_SPLIT, 0, 0},
+	[V_SPLIT_NOCACHE] = {"split, no idx cache", VRQ_RING_SPLIT, 0, VRQ_CFG_NO_IDX_CACHE},
+	[V_SPLIT_INORDER] = {"split, in_order", VRQ_RING_SPLIT, VRQ_FEATURE(VRQ_F_IN_ORDER), 0},
+	[V_PACKED] = {"packed", VRQ_RING_PACKED, 0, 0},
+	[V_PACKED_INORDER] = {"packed, in_order", VRQ_RING_PACKED, VRQ_FEATURE(VRQ_F_IN_ORDER), 0},
+};
 
 struct run {
 	enum variant v;
@@ -73,13 +96,13 @@ struct run {
 	_Alignas(CACHELINE) uint64_t items; /* counted by the consumer side */
 	double elapsed;
 	struct spsc ring;
-	struct vrq_test_like {
-		struct vrq_split_layout lay;
+	struct {
+		size_t ring_bytes;
 		uint8_t *mem, *bufs;
 		struct vrq_mem map;
 		/* each role's private state on its own lines: no false sharing */
-		_Alignas(CACHELINE) struct vrq_split_drv drv;
-		_Alignas(CACHELINE) struct vrq_split_dev dev;
+		_Alignas(CACHELINE) struct vrq_vq_drv drv;
+		_Alignas(CACHELINE) struct vrq_vq_dev dev;
 		_Alignas(CACHELINE) char pad;
 	} vq;
 	int err;
@@ -166,12 +189,12 @@ static void *spsc_consumer(void *arg)
 	return NULL;
 }
 
-/* Split ring, driver thread: keep up to size buffers in flight, add and
- * reap in batches; counts round trips. */
-static void *split_driver(void *arg)
+/* Virtqueue driver thread: keep up to size buffers in flight, add and reap
+ * in batches; counts round trips. */
+static void *vq_driver(void *arg)
 {
 	struct run *r = arg;
-	struct vrq_split_drv *q = &r->vq.drv;
+	struct vrq_vq_drv *q = &r->vq.drv;
 	void *tok[MAX_BATCH];
 	uint64_t done = 0, next = 0;
 	double t0;
@@ -181,19 +204,19 @@ static void *split_driver(void *arg)
 	while (!r->stop) {
 		int got;
 
-		if (vrq_split_drv_num_free(q) >= r->batch) {
+		if (vrq_vq_drv_num_free(q) >= r->batch) {
 			unsigned n;
 
 			for (n = 0; n < r->batch; n++) {
 				uint64_t slot = next++ & (r->size - 1);
 				struct vrq_sg sg = {BUF_DA + slot * r->msg, r->msg};
 
-				if (vrq_split_drv_add(q, &sg, 1, 0, (void *)(uintptr_t)(slot + 1)))
+				if (vrq_vq_drv_add(q, &sg, 1, 0, (void *)(uintptr_t)(slot + 1)))
 					break;
 			}
-			vrq_split_drv_publish(q);
+			vrq_vq_drv_publish(q);
 		}
-		got = vrq_split_drv_get_used_batch(q, tok, NULL, r->batch);
+		got = vrq_vq_drv_get_used_batch(q, tok, NULL, r->batch);
 		if (got < 0) {
 			fprintf(stderr, "vrq-tput: driver: %s\n", vrq_strerror(got));
 			r->err = 1;
@@ -208,10 +231,10 @@ static void *split_driver(void *arg)
 	return NULL;
 }
 
-static void *split_device(void *arg)
+static void *vq_device(void *arg)
 {
 	struct run *r = arg;
-	struct vrq_split_dev *q = &r->vq.dev;
+	struct vrq_vq_dev *q = &r->vq.dev;
 	struct vrq_seg seg[4];
 	struct vrq_chain c;
 	uint64_t sum = 0;
@@ -223,12 +246,12 @@ static void *split_device(void *arg)
 		int rc = 0;
 
 		for (n = 0; n < r->batch; n++) {
-			rc = vrq_split_dev_pop(q, &c);
+			rc = vrq_vq_dev_pop(q, &c);
 			if (rc <= 0)
 				break;
 			/* zero-copy: look at the first word, as a real device would */
 			sum += *(const volatile uint8_t *)c.seg[0].va;
-			vrq_split_dev_push(q, c.head, 0);
+			vrq_vq_dev_push(q, c.head, 0);
 		}
 		if (rc < 0) {
 			fprintf(stderr, "vrq-tput: device: %s\n", vrq_strerror(rc));
@@ -236,7 +259,7 @@ static void *split_device(void *arg)
 			break;
 		}
 		if (n)
-			vrq_split_dev_publish(q);
+			vrq_vq_dev_publish(q);
 		else
 			vrq_cpu_relax();
 	}
@@ -252,28 +275,30 @@ static int setup(struct run *r)
 		r->ring.slot = xalloc(sizeof(void *) * r->size);
 		return 0;
 	} else {
-		struct vrq_split_cfg cfg;
+		struct vrq_vq_cfg cfg;
 		int rc;
 
 		memset(&cfg, 0, sizeof(cfg));
-		if (vrq_split_layout((uint16_t)r->size, CACHELINE, &r->vq.lay))
+		cfg.kind = variants[r->v].kind;
+		cfg.size = (uint16_t)r->size;
+		cfg.area_align = CACHELINE;
+		r->vq.ring_bytes = vrq_vq_ring_bytes(cfg.kind, cfg.size, cfg.area_align);
+		if (!r->vq.ring_bytes)
 			return -1;
-		r->vq.mem = xalloc(r->vq.lay.total);
+		r->vq.mem = xalloc(r->vq.ring_bytes);
 		r->vq.bufs = xalloc((size_t)r->size * r->msg);
 		vrq_mem_init(&r->vq.map);
-		if (vrq_mem_add(&r->vq.map, 0, RING_DA, r->vq.mem, r->vq.lay.total, 0) ||
+		if (vrq_mem_add(&r->vq.map, 0, RING_DA, r->vq.mem, r->vq.ring_bytes, 0) ||
 		    vrq_mem_add(&r->vq.map, 1, BUF_DA, r->vq.bufs, (size_t)r->size * r->msg, 0))
 			return -1;
-		cfg.size = (uint16_t)r->size;
-		cfg.features = VRQ_FEATURE(VRQ_F_VERSION_1) |
-			       (r->v == V_SPLIT_INORDER ? VRQ_FEATURE(VRQ_F_IN_ORDER) : 0);
+		cfg.features = VRQ_FEATURE(VRQ_F_VERSION_1) | variants[r->v].features;
 		cfg.domain = VRQ_DOM_SMP;
-		cfg.flags = r->v == V_SPLIT_NOCACHE ? VRQ_CFG_NO_IDX_CACHE : 0;
-		cfg.ring = vrq_split_ring_at(r->vq.mem, &r->vq.lay);
+		cfg.flags = variants[r->v].flags;
+		cfg.ring = r->vq.mem;
 		cfg.mem = &r->vq.map;
-		rc = vrq_split_drv_init(&r->vq.drv, &cfg);
+		rc = vrq_vq_drv_init(&r->vq.drv, &cfg);
 		if (!rc)
-			rc = vrq_split_dev_init(&r->vq.dev, &cfg);
+			rc = vrq_vq_dev_init(&r->vq.dev, &cfg);
 		if (rc) {
 			fprintf(stderr, "vrq-tput: init: %s\n", vrq_strerror(rc));
 			return -1;
@@ -287,8 +312,8 @@ static void teardown(struct run *r)
 	if (r->v == V_SPSC) {
 		free(r->ring.slot);
 	} else {
-		vrq_split_drv_fini(&r->vq.drv);
-		vrq_split_dev_fini(&r->vq.dev);
+		vrq_vq_drv_fini(&r->vq.drv);
+		vrq_vq_dev_fini(&r->vq.dev);
 		free(r->vq.mem);
 		free(r->vq.bufs);
 	}
@@ -309,8 +334,8 @@ static double run_once(struct run *r)
 		pthread_create(&a, NULL, spsc_producer, r);
 		pthread_create(&b, NULL, spsc_consumer, r);
 	} else {
-		pthread_create(&a, NULL, split_driver, r);
-		pthread_create(&b, NULL, split_device, r);
+		pthread_create(&a, NULL, vq_driver, r);
+		pthread_create(&b, NULL, vq_device, r);
 	}
 	usleep((useconds_t)(r->seconds * 1e6));
 	r->stop = 1;
@@ -351,13 +376,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vrq-tput [options]\n"
+		"  --ring R      split, packed or all (default all)\n"
 		"  --size N      queue size, power of two (default 256)\n"
 		"  --batch LIST  batch sizes, comma separated (default 1,32)\n"
 		"  --msg BYTES   buffer size (default 64)\n"
 		"  --seconds S   duration of each run (default 1)\n"
 		"  --reps N      repetitions, median [min-max] reported (default 5)\n"
 		"  --cpus A,B    driver/producer CPU, device/consumer CPU (default 0,1)\n"
-		"Polling only.  split = round trips/s (add, pop, push, get);\n"
+		"Polling only.  split/packed = round trips/s (add, pop, push, get);\n"
 		"spsc = one-way items/s of a minimal SPSC pointer ring (reference).\n"
 		"Variants: split with cached peer indices (default), without them\n"
 		"(VRQ_CFG_NO_IDX_CACHE), and with VIRTIO_F_IN_ORDER negotiated.\n");
@@ -369,11 +395,13 @@ int main(int argc, char **argv)
 		{"size", required_argument, NULL, 's'},	 {"batch", required_argument, NULL, 'b'},
 		{"msg", required_argument, NULL, 'm'},	 {"seconds", required_argument, NULL, 't'},
 		{"reps", required_argument, NULL, 'r'},	 {"cpus", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
+		{"ring", required_argument, NULL, 'R'},	 {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
 	unsigned size = 256, msg = 64, reps = 5, nb = 0, batches[16];
 	double seconds = 1.0;
 	int cpu[2] = {0, 1}, o;
 	char *blist = NULL;
+	bool want_split = true, want_packed = true;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -409,6 +437,17 @@ int main(int argc, char **argv)
 			cpu[1] = (int)parse_uint("--cpus", comma + 1, 0, (unsigned)ncpu - 1);
 			break;
 		}
+		case 'R':
+			if (!strcmp(optarg, "split")) {
+				want_packed = false;
+			} else if (!strcmp(optarg, "packed")) {
+				want_split = false;
+			} else if (strcmp(optarg, "all")) {
+				fprintf(stderr, "vrq-tput: --ring: '%s' is not split, packed or all\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -448,14 +487,17 @@ int main(int argc, char **argv)
 	printf("%-22s %5s %14s %28s %9s\n", "variant", "batch", "median Mitem/s", "[min - max]",
 	       "vs spsc");
 	for (unsigned bi = 0; bi < nb; bi++) {
-		static const char *const names[V_COUNT] = {
-			"spsc-ref (one-way)", "split rt, idx cache", "split rt, no idx cache",
-			"split rt, in_order"};
 		double rate[V_COUNT][MAX_REPS], med[V_COUNT];
 		static struct run r;
 
+		bool on[V_COUNT];
+
+		for (int v = 0; v < V_COUNT; v++)
+			on[v] = v == V_SPSC || (variants[v].kind == VRQ_RING_SPLIT ? want_split : want_packed);
 		for (unsigned rep = 0; rep < reps; rep++) {
 			for (int v = 0; v < V_COUNT; v++) {
+				if (!on[v])
+					continue;
 				memset(&r, 0, sizeof(r));
 				r.v = (enum variant)v;
 				r.size = size;
@@ -468,11 +510,15 @@ int main(int argc, char **argv)
 			}
 		}
 		for (int v = 0; v < V_COUNT; v++) {
+			if (!on[v])
+				continue;
 			qsort(rate[v], reps, sizeof(double), cmp_double);
 			med[v] = rate[v][reps / 2];
 		}
 		for (int v = 0; v < V_COUNT; v++)
-			printf("%-22s %5u %14.2f   [%10.2f - %10.2f] %8.1f%%\n", names[v], batches[bi],
+			if (on[v])
+				printf("%-22s %5u %14.2f   [%10.2f - %10.2f] %8.1f%%\n", variants[v].name,
+			       batches[bi],
 			       med[v] / 1e6, rate[v][0] / 1e6, rate[v][reps - 1] / 1e6,
 			       100.0 * med[v] / med[0]);
 	}

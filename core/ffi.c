@@ -58,3 +58,64 @@ VRQ_FFI(bool, split_dev_notify_prepare, (struct vrq_split_dev * q), (q))
 VRQ_FFI(bool, split_dev_enable_kick, (struct vrq_split_dev * q), (q))
 VRQ_FFI(void, split_dev_disable_kick, (struct vrq_split_dev * q), (q))
 VRQ_FFI(int, split_dev_broken, (const struct vrq_split_dev *q), (q))
+
+/* packed ring */
+VRQ_FFI(int, packed_drv_add,
+	(struct vrq_packed_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t),
+	(q, sg, o, i, t))
+VRQ_FFI(int, packed_drv_add_indirect,
+	(struct vrq_packed_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t,
+	 struct vrq_packed_desc *tbl, uint64_t da),
+	(q, sg, o, i, t, tbl, da))
+VRQ_FFI(int, packed_drv_add_batch,
+	(struct vrq_packed_drv * q, const struct vrq_buf *b, unsigned n), (q, b, n))
+VRQ_FFI(void, packed_drv_publish, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(bool, packed_drv_need_kick, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(bool, packed_drv_kick_prepare, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(uint32_t, packed_drv_notification_data, (const struct vrq_packed_drv *q, uint16_t vqn),
+	(q, vqn))
+VRQ_FFI(int, packed_drv_get_used, (struct vrq_packed_drv * q, void **t, uint32_t *len),
+	(q, t, len))
+VRQ_FFI(int, packed_drv_get_used_batch,
+	(struct vrq_packed_drv * q, void **t, uint32_t *lens, unsigned max), (q, t, lens, max))
+VRQ_FFI(bool, packed_drv_enable_cb, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(void, packed_drv_disable_cb, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(int, packed_drv_broken, (const struct vrq_packed_drv *q), (q))
+VRQ_FFI(unsigned, packed_drv_num_free, (const struct vrq_packed_drv *q), (q))
+VRQ_FFI(int, packed_dev_pop, (struct vrq_packed_dev * q, struct vrq_chain *c), (q, c))
+VRQ_FFI(int, packed_dev_push, (struct vrq_packed_dev * q, uint16_t id, uint32_t len),
+	(q, id, len))
+VRQ_FFI(void, packed_dev_publish, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(bool, packed_dev_need_notify, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(bool, packed_dev_notify_prepare, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(bool, packed_dev_enable_kick, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(void, packed_dev_disable_kick, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(int, packed_dev_broken, (const struct vrq_packed_dev *q), (q))
+
+/* ring-agnostic handle */
+VRQ_FFI(int, vq_drv_add,
+	(struct vrq_vq_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t),
+	(q, sg, o, i, t))
+VRQ_FFI(int, vq_drv_add_batch, (struct vrq_vq_drv * q, const struct vrq_buf *b, unsigned n),
+	(q, b, n))
+VRQ_FFI(void, vq_drv_publish, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(bool, vq_drv_need_kick, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(bool, vq_drv_kick_prepare, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(uint32_t, vq_drv_notification_data, (const struct vrq_vq_drv *q, uint16_t vqn), (q, vqn))
+VRQ_FFI(int, vq_drv_get_used, (struct vrq_vq_drv * q, void **t, uint32_t *len), (q, t, len))
+VRQ_FFI(int, vq_drv_get_used_batch,
+	(struct vrq_vq_drv * q, void **t, uint32_t *lens, unsigned max), (q, t, lens, max))
+VRQ_FFI(bool, vq_drv_enable_cb, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(void, vq_drv_disable_cb, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(unsigned, vq_drv_num_free, (const struct vrq_vq_drv *q), (q))
+VRQ_FFI(int, vq_drv_broken, (const struct vrq_vq_drv *q), (q))
+VRQ_FFI(const struct vrq_drv_stats *, vq_drv_stats, (const struct vrq_vq_drv *q), (q))
+VRQ_FFI(int, vq_dev_pop, (struct vrq_vq_dev * q, struct vrq_chain *c), (q, c))
+VRQ_FFI(int, vq_dev_push, (struct vrq_vq_dev * q, uint16_t head, uint32_t len), (q, head, len))
+VRQ_FFI(void, vq_dev_publish, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(bool, vq_dev_need_notify, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(bool, vq_dev_notify_prepare, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(bool, vq_dev_enable_kick, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(void, vq_dev_disable_kick, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(int, vq_dev_broken, (const struct vrq_vq_dev *q), (q))
+VRQ_FFI(const struct vrq_dev_stats *, vq_dev_stats, (const struct vrq_vq_dev *q), (q))

@@ -224,12 +224,16 @@ VRQ_ALWAYS_INLINE void vrq__split_put_desc(struct vrq_split_desc *d, uint64_t ad
 					   uint16_t flags, uint16_t next, const enum vrq_domain DOM)
 {
 	struct vrq_split_desc v;
+	uint64_t want[2], have[2];
 
 	v.addr = vrq_cpu_to_le64(addr);
 	v.len = vrq_cpu_to_le32(len);
 	v.flags = vrq_cpu_to_le16(flags);
 	v.next = vrq_cpu_to_le16(next);
-	if (memcmp(d, &v, sizeof(v))) {
+	/* two 8-byte compares (memcmp of 16 bytes is a libc call at -O2) */
+	memcpy(want, &v, sizeof(v));
+	memcpy(have, d, sizeof(v));
+	if ((want[0] ^ have[0]) | (want[1] ^ have[1])) {
 		memcpy(d, &v, sizeof(v));
 		vrq__shm_wrote(DOM, d, sizeof(v));
 	}
@@ -670,10 +674,11 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 					  struct vrq_chain *c, const enum vrq_domain DOM)
 {
 	const struct vrq_split_desc *tbl = q->desc;
+	struct vrq_seg *seg = c->seg;
 	uint32_t entries = q->size, budget = q->size, idx = head;
 	uint64_t out_len = 0, in_len = 0;
 	bool in_indirect = false;
-	uint16_t n = 0, ndesc = 0;
+	uint16_t n = 0, n_out = 0, ndesc = 0, cap = c->cap;
 
 	if (VRQ_UNLIKELY(head >= q->size))
 		return -VRQ_EHEAD;
@@ -690,9 +695,8 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 		flags = vrq_le16_to_cpu(d.flags);
 		len = vrq_le32_to_cpu(d.len);
 		addr = vrq_le64_to_cpu(d.addr);
-		if (!in_indirect)
-			ndesc++;
-		if (flags & VRQ_DESC_F_INDIRECT) {
+		ndesc += !in_indirect;
+		if (VRQ_UNLIKELY(flags & VRQ_DESC_F_INDIRECT)) {
 			const struct vrq_split_desc *t;
 
 			if (VRQ_UNLIKELY(in_indirect))
@@ -716,27 +720,25 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 		if (flags & VRQ_DESC_F_WRITE) {
 			in_len += len;
 		} else {
-			if (VRQ_UNLIKELY(in_len))
-				return -VRQ_EORDER;
-			/* a zero-length writable segment also ends the readable part */
-			if (VRQ_UNLIKELY(n > c->n_out))
+			/* readable after writable; a zero-length writable segment
+			 * also ends the readable part */
+			if (VRQ_UNLIKELY(n != n_out))
 				return -VRQ_EORDER;
 			out_len += len;
-			c->n_out = (uint16_t)(n + 1);
+			n_out++;
 		}
 		if (VRQ_UNLIKELY(out_len + in_len > UINT32_MAX))
 			return -VRQ_ETOTAL_LEN;
-		if (VRQ_UNLIKELY(n >= c->cap))
+		if (VRQ_UNLIKELY(n >= cap))
 			return -VRQ_ESEGCAP;
-		c->seg[n].addr = addr;
-		c->seg[n].len = len;
-		c->seg[n].flags = (flags & VRQ_DESC_F_WRITE) ? VRQ_SEG_WRITE : 0;
+		seg[n].addr = addr;
+		seg[n].len = len;
+		seg[n].flags = flags & VRQ_DESC_F_WRITE; /* == VRQ_SEG_WRITE */
+		seg[n].va = NULL;
 		if (len) {
-			c->seg[n].va = vrq_mem_da_to_va_hint(q->mem, addr, len, &q->mem_hint);
-			if (VRQ_UNLIKELY(!c->seg[n].va))
+			seg[n].va = vrq_mem_da_to_va_hint(q->mem, addr, len, &q->mem_hint);
+			if (VRQ_UNLIKELY(!seg[n].va))
 				return -VRQ_EADDR;
-		} else {
-			c->seg[n].va = NULL;
 		}
 		n++;
 		if (!(flags & VRQ_DESC_F_NEXT))
@@ -746,6 +748,7 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 			return -VRQ_ENEXT;
 	}
 	c->n = n;
+	c->n_out = n_out;
 	c->ndesc = ndesc;
 	c->head = head;
 	c->out_len = (uint32_t)out_len;
@@ -775,7 +778,6 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_pop(struct vrq_split_dev *q, struct vrq_cha
 	e = &q->avail->ring[q->last_avail & q->mask];
 	vrq__shm_will_read(DOM, e, sizeof(*e));
 	head = vrq_le16_to_cpu(__atomic_load_n(e, __ATOMIC_RELAXED));
-	c->n = c->n_out = 0;
 	rc = vrq__split_dev_walk(q, head, c, DOM);
 	if (VRQ_UNLIKELY(rc < 0)) {
 		c->n = 0;

@@ -23,7 +23,7 @@ struct vrq_sg {
 };
 
 /** Segment flag: device-writable. */
-#define VRQ_SEG_WRITE 1u
+#define VRQ_SEG_WRITE VRQ_DESC_F_WRITE /* same bit, so no translation is needed */
 
 /** @brief One segment of a popped chain, resolved through the memory map. */
 struct vrq_seg {

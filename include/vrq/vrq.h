@@ -13,6 +13,7 @@
 #include "types.h"
 #include "split.h"
 #include "packed.h"
+#include "vq.h"
 
 #define VRQ_VERSION_MAJOR 0
 #define VRQ_VERSION_MINOR 1

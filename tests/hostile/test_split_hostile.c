@@ -8,15 +8,28 @@
  * exact peer error code, count it once, stay stopped, and work again after
  * vrq_split_dev_reset() and a clean ring.
  *
- * Part 2: a hostile DEVICE writes the used ring directly against the real
- * driver role (vrq_split_drv_get_used).
+ * Part 2: valid chains right at every limit (exactly size descriptors, a
+ * 32768-entry indirect table, a segment ending at a region's last byte, a
+ * total length of 2^32 - 1) must still pop: the checks are not off by one.
  *
- * Part 3: randomized scribbling over the descriptor table, avail ring and
+ * Part 3: a hostile DEVICE writes the used ring directly against the real
+ * driver role (vrq_split_drv_get_used): bad used idx, bad / stale ids,
+ * IN_ORDER batches claiming more than used idx covers, used len above the
+ * writable capacity (clamped and counted, not fatal).
+ *
+ * Part 4: randomized scribbling over the descriptor table, avail ring and
  * indirect tables (seeded xorshift, >= 200000 pops scaled by VRQ_TEST_SCALE);
- * every popped segment must lie inside a registered region, checked here
- * against our own copy of the region list.  Meant to run under ASan/UBSan.
+ * every result must be 1, 0 or a peer error, every popped segment must lie
+ * inside a registered region (checked against our own copy of the region
+ * list, and touched so ASan sees it), and the peer_err counters must add up
+ * to the errors returned.  Then the same idea against the driver: a random
+ * hostile device (>= 100000 get_used, scaled) that is valid most of the time
+ * (exact results expected) and malformed now and then.
  *
  * Cases run for queue sizes 1, 2, 256 and 32768 where they make sense.
+ * Meant to run under ASan/UBSan: any out-of-region access is a failure.
+ * The ETOTAL_LEN cases need a 4 GiB PROT_NONE address-space reservation
+ * (never touched); without one they are skipped with a note.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -51,6 +64,7 @@ static void *g_huge; /* 4 GiB PROT_NONE reservation, or NULL */
 #define F_IND 1u  /* INDIRECT_DESC negotiated */
 #define F_INO 2u  /* IN_ORDER */
 #define F_EVT 4u  /* EVENT_IDX */
+#define F_NOIND 8u /* (case requirement) INDIRECT_DESC must be off */
 
 struct hfix {
 	struct vrq_test_pair p;
@@ -270,7 +284,6 @@ struct dcase {
 	int need_huge;	    /* needs the 4 GiB reservation */
 	int (*setup)(struct hfix *f);
 };
-#define F_NOIND 8u
 
 /* avail idx */
 static int s_avail_over(struct hfix *f)
@@ -787,80 +800,84 @@ static int hostile_driver_cases(void)
 
 /* ---- valid boundary chains (the error checks must not be off by one) -------- */
 
-static int boundary_cases(uint16_t size)
+static int boundary_body(struct hfix *f, uint16_t size)
 {
-	static struct hfix f;
 	struct vrq_split_desc *t;
 	uint32_t i;
-	int rc = -1;
 
-	if (fix_init(&f, size, F_IND, 1)) {
-		vrq_test_failures++;
-		goto out;
-	}
 	/* a chain through every descriptor, no loop */
 	for (i = 0; i < size; i++)
-		wdesc(f.desc, i, BUF(i % 4096), 1,
+		wdesc(f->desc, i, BUF(i % 4096), 1,
 		      (uint16_t)(i + 1 < size ? VRQ_DESC_F_NEXT : 0), (uint16_t)(i + 1 < size ? i + 1 : 0));
-	offer(&f, 0);
-	CHECK_EQ(pop(&f), 1);
-	CHECK_EQ(f.ch.n, size);
-	CHECK_EQ(f.ch.ndesc, size);
-	CHECK_EQ(f.ch.out_len, size);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.n, size);
+	CHECK_EQ(f->ch.ndesc, size);
+	CHECK_EQ(f->ch.out_len, size);
 
 	/* an indirect table of exactly 32768 entries (0-length segments),
 	 * reached after size - 1 ring descriptors: the largest chain there is */
-	t = xtbl(&f, 0);
+	t = xtbl(f, 0);
 	for (i = 0; i < VRQ_QUEUE_SIZE_MAX; i++)
 		wdesc(t, i, 0, 0, (uint16_t)(i + 1 < VRQ_QUEUE_SIZE_MAX ? VRQ_DESC_F_NEXT : 0),
 		      (uint16_t)(i + 1 < VRQ_QUEUE_SIZE_MAX ? i + 1 : 0));
 	for (i = 0; i + 1 < size; i++)
-		wdesc(f.desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
-	wdesc(f.desc, (uint32_t)size - 1, XT(0), VRQ_QUEUE_SIZE_MAX * 16, VRQ_DESC_F_INDIRECT, 0);
-	offer(&f, 0);
-	CHECK_EQ(pop(&f), 1);
-	CHECK_EQ(f.ch.n, (uint32_t)size - 1 + VRQ_QUEUE_SIZE_MAX);
-	CHECK_EQ(f.ch.ndesc, size);
-	CHECK_EQ(f.ch.out_len, (uint32_t)size - 1);
-	for (i = size - 1; i < f.ch.n; i++)
+		wdesc(f->desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
+	wdesc(f->desc, (uint32_t)size - 1, XT(0), VRQ_QUEUE_SIZE_MAX * 16, VRQ_DESC_F_INDIRECT, 0);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.n, (uint32_t)size - 1 + VRQ_QUEUE_SIZE_MAX);
+	CHECK_EQ(f->ch.ndesc, size);
+	CHECK_EQ(f->ch.out_len, (uint32_t)size - 1);
+	for (i = size - 1; i < f->ch.n; i++)
 		CHECK_EQ(g_segs[i].len, 0);
 
 	/* a zero-length segment needs no memory behind it */
-	wdesc(f.desc, 0, 0x1000, 0, 0, 0);
-	offer(&f, 0);
-	CHECK_EQ(pop(&f), 1);
-	CHECK_EQ(f.ch.n, 1);
+	wdesc(f->desc, 0, 0x1000, 0, 0, 0);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.n, 1);
 	CHECK_EQ(g_segs[0].len, 0);
 
 	/* a segment ending exactly at the end of the buffer region */
-	wdesc(f.desc, 0, BUF(BUF_SIZE - 16), 16, 0, 0);
-	offer(&f, 0);
-	CHECK_EQ(pop(&f), 1);
-	CHECK(g_segs[0].va == f.p.buf_mem + BUF_SIZE - 16);
+	wdesc(f->desc, 0, BUF(BUF_SIZE - 16), 16, 0, 0);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK(g_segs[0].va == f->p.buf_mem + BUF_SIZE - 16);
 
 	/* an indirect table ending exactly at the end of xtra */
-	good_table(&f, XTRA_SIZE - 32, 2);
-	wdesc(f.desc, 0, XT(XTRA_SIZE - 32), 32, VRQ_DESC_F_INDIRECT, 0);
-	offer(&f, 0);
-	CHECK_EQ(pop(&f), 1);
-	CHECK_EQ(f.ch.n, 2);
+	good_table(f, XTRA_SIZE - 32, 2);
+	wdesc(f->desc, 0, XT(XTRA_SIZE - 32), 32, VRQ_DESC_F_INDIRECT, 0);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.n, 2);
 
 	/* total length exactly 2^32 - 1 */
 	if (g_huge) {
-		t = xtbl(&f, 0);
+		t = xtbl(f, 0);
 		wdesc(t, 0, HUGE_DA, 0xfffffffeu, VRQ_DESC_F_NEXT, 1);
 		wdesc(t, 1, HUGE_DA + 7, 1, VRQ_DESC_F_WRITE, 0);
-		wdesc(f.desc, 0, XT(0), 32, VRQ_DESC_F_INDIRECT, 0);
-		offer(&f, 0);
-		CHECK_EQ(pop(&f), 1);
-		CHECK_EQ(f.ch.out_len, 0xfffffffeu);
-		CHECK_EQ(f.ch.in_len, 1);
+		wdesc(f->desc, 0, XT(0), 32, VRQ_DESC_F_INDIRECT, 0);
+		offer(f, 0);
+		CHECK_EQ(pop(f), 1);
+		CHECK_EQ(f->ch.out_len, 0xfffffffeu);
+		CHECK_EQ(f->ch.in_len, 1);
 		CHECK(g_segs[1].va == (uint8_t *)g_huge + 7);
 	}
-	CHECK_EQ(vrq_split_dev_broken(&f.p.dev), 0);
-	CHECK(check_counts(f.p.dev.st.peer_err, 0, 0) == 0);
-	rc = 0;
-out:
+	CHECK_EQ(vrq_split_dev_broken(&f->p.dev), 0);
+	CHECK(check_counts(f->p.dev.st.peer_err, 0, 0) == 0);
+	return 0;
+}
+
+static int boundary_cases(uint16_t size)
+{
+	static struct hfix f;
+	int rc = -1;
+
+	if (fix_init(&f, size, F_IND, 1) == 0)
+		rc = boundary_body(&f, size);
+	else
+		vrq_test_failures++;
 	fix_fini(&f);
 	if (rc)
 		fprintf(stderr, "FAILED: boundary chains, size=%u\n", size);
@@ -972,14 +989,9 @@ static int v_idx_nothing(struct hfix *f)
 	return 0;
 }
 
-static unsigned min3(uint16_t size)
-{
-	return size < 3 ? size : 3;
-}
-
 static int v_idx_over(struct hfix *f)
 {
-	unsigned k = min3(f->size), i;
+	unsigned k = f->size < 3 ? f->size : 3, i;
 
 	for (i = 0; i < k; i++)
 		CHECK_EQ(drv_add1(f, i), 0);
@@ -1022,12 +1034,10 @@ static int v_idx_after_progress(struct hfix *f)
 		CHECK_EQ(drv_add1(f, i), 0);
 	vrq_split_drv_publish(q);
 	CHECK_EQ(vrq_split_drv_num_free(q), 0);
-	/* heads are 0..size-1 in order (fresh free list / ring order) */
+	/* heads are 0..size-1 (fresh free list / ring order); complete them
+	 * in reverse, or in order (one entry per buffer) with IN_ORDER */
 	for (i = 0; i < f->size; i++)
-		used_put(f, (uint16_t)i, f->size - 1 - i, 3);
-	if (f->feat & F_INO) /* in order: one entry per buffer, ids in order */
-		for (i = 0; i < f->size; i++)
-			used_put(f, (uint16_t)i, i, 3);
+		used_put(f, (uint16_t)i, (f->feat & F_INO) ? i : f->size - 1 - i, 3);
 	used_idx_set(f, f->size);
 	for (i = 0; i < f->size; i++) {
 		CHECK_EQ(vrq_split_drv_get_used(q, &tok, &len), 1);
@@ -1126,16 +1136,14 @@ static int overclaim(struct hfix *f, uint16_t adv)
 		if (++got > adv) {
 			fprintf(stderr,
 				"  IN_ORDER: used idx advanced by %u but get_used returned %u "
-				"buffers (last_used=%u used->idx=%u)\n",
-				adv, got, q->last_used, adv);
+				"buffers (driver last_used=%u)\n",
+				adv, got, q->last_used);
 			CHECK(got <= adv);
 		}
 		CHECK(got <= 3);
 	}
-	/* the remaining get_used check is done by expect_drv_err */
 	CHECK_EQ(rc, -VRQ_EUSED_ID);
-	CHECK_EQ(vrq_split_drv_broken(q), -VRQ_EUSED_ID);
-	/* un-count nothing: expect_drv_err calls get_used again (same code) */
+	/* expect_drv_err() then sees the same code again, counted once */
 	return (int)(3 - got);
 }
 
@@ -1189,23 +1197,18 @@ static int run_vcase(const struct vcase *vc, uint16_t size, unsigned feat)
 /* used len larger than the writable capacity: clamped, counted, not fatal.
  * The real device pops and pushes; the hostile part rewrites the len of the
  * used entry it published before the driver reads it. */
-static int used_len_case(uint16_t size, unsigned feat)
+static int used_len_body(struct hfix *f, uint16_t size, unsigned feat)
 {
-	static struct hfix f;
 	static const uint32_t claim[3] = {17, 0xffffffffu, 1};
-	struct vrq_split_drv *q = &f.p.drv;
-	struct vrq_split_dev *d = &f.p.dev;
+	struct vrq_split_drv *q = &f->p.drv;
+	struct vrq_split_dev *d = &f->p.dev;
 	struct vrq_sg sg3[3] = {{BUF(0), 8}, {BUF(8), 8}, {BUF(16), 8}};
 	struct vrq_sg w16 = {BUF(32), 16}, ro = {BUF(64), 32};
 	void *tok;
 	uint32_t len = 0, cap;
 	unsigned i, n;
-	int rc = -1, multi = size >= 4 || (feat & F_IND);
+	int multi = size >= 4 || (feat & F_IND);
 
-	if (fix_init(&f, size, feat, 0)) {
-		vrq_test_failures++;
-		goto out;
-	}
 	for (i = 0; i < 3; i++) {
 		uint16_t pos;
 
@@ -1220,13 +1223,13 @@ static int used_len_case(uint16_t size, unsigned feat)
 			cap = 16;
 		}
 		vrq_split_drv_publish(q);
-		CHECK_EQ(pop(&f), 1);
-		CHECK_EQ(f.ch.in_len, cap);
-		CHECK_EQ(vrq_split_dev_push(d, f.ch.head, cap), 0);
+		CHECK_EQ(pop(f), 1);
+		CHECK_EQ(f->ch.in_len, cap);
+		CHECK_EQ(vrq_split_dev_push(d, f->ch.head, cap), 0);
 		vrq_split_dev_publish(d);
-		pos = (uint16_t)(vrq_le16_to_cpu(f.used->idx) - 1);
-		CHECK_EQ(vrq_le32_to_cpu(f.used->ring[pos & f.mask].len), cap);
-		f.used->ring[pos & f.mask].len = vrq_cpu_to_le32(claim[i]);
+		pos = (uint16_t)(vrq_le16_to_cpu(f->used->idx) - 1);
+		CHECK_EQ(vrq_le32_to_cpu(f->used->ring[pos & f->mask].len), cap);
+		f->used->ring[pos & f->mask].len = vrq_cpu_to_le32(claim[i]);
 		len = 12345;
 		CHECK_EQ(vrq_split_drv_get_used(q, &tok, &len), 1);
 		CHECK(tok == TOK(i));
@@ -1240,11 +1243,11 @@ static int used_len_case(uint16_t size, unsigned feat)
 	/* the queue keeps working without a reset */
 	n = size < 4 ? size : 4;
 	for (i = 0; i < n; i++)
-		CHECK_EQ(drv_add1(&f, 10 + i), 0);
+		CHECK_EQ(drv_add1(f, 10 + i), 0);
 	vrq_split_drv_publish(q);
 	for (i = 0; i < n; i++) {
-		CHECK_EQ(pop(&f), 1);
-		CHECK_EQ(vrq_split_dev_push(d, f.ch.head, 16), 0);
+		CHECK_EQ(pop(f), 1);
+		CHECK_EQ(vrq_split_dev_push(d, f->ch.head, 16), 0);
 	}
 	vrq_split_dev_publish(d);
 	for (i = 0; i < n; i++) {
@@ -1255,8 +1258,18 @@ static int used_len_case(uint16_t size, unsigned feat)
 	CHECK_EQ(q->st.used_len_clamped, 3);
 	CHECK(check_counts(q->st.peer_err, -VRQ_EUSED_LEN, 3) == 0);
 	CHECK(check_counts(d->st.peer_err, 0, 0) == 0);
-	rc = 0;
-out:
+	return 0;
+}
+
+static int used_len_case(uint16_t size, unsigned feat)
+{
+	static struct hfix f;
+	int rc = -1;
+
+	if (fix_init(&f, size, feat, 0) == 0)
+		rc = used_len_body(&f, size, feat);
+	else
+		vrq_test_failures++;
 	fix_fini(&f);
 	if (rc)
 		fprintf(stderr, "FAILED: used len clamp, size=%u features=%#x\n", size, feat);
@@ -1734,12 +1747,29 @@ static int fuzz_round(struct fuzz *z)
 	return 0;
 }
 
+/* Every error returned was counted exactly once, per code. */
+static int fuzz_totals(struct fuzz *z, uint64_t *tot_hist)
+{
+	const struct vrq_dev_stats *st = &z->f.p.dev.st;
+	uint64_t sum = 0;
+	unsigned i;
+
+	for (i = 0; i < VRQ_PEER_ERR_COUNT; i++) {
+		CHECK_EQ(st->peer_err[i], z->hist[i]);
+		sum += st->peer_err[i];
+		tot_hist[i] += z->hist[i];
+	}
+	CHECK_EQ(sum, z->errors);
+	CHECK_EQ(st->popped, z->ok);
+	CHECK(z->ok > 0);
+	return 0;
+}
+
 static int fuzz_config(uint16_t size, unsigned feat, uint64_t seed, uint64_t target,
 		       uint64_t *tot_hist, uint64_t *tot_pops)
 {
 	static struct fuzz z;
 	struct hfix *f = &z.f;
-	uint64_t sum = 0;
 	uint32_t i;
 	int rc = -1;
 
@@ -1764,15 +1794,8 @@ static int fuzz_config(uint16_t size, unsigned feat, uint64_t seed, uint64_t tar
 			goto out;
 		}
 	}
-	/* every error returned was counted exactly once, per code */
-	for (i = 0; i < VRQ_PEER_ERR_COUNT; i++) {
-		CHECK_EQ(f->p.dev.st.peer_err[i], z.hist[i]);
-		sum += f->p.dev.st.peer_err[i];
-		tot_hist[i] += z.hist[i];
-	}
-	CHECK_EQ(sum, z.errors);
-	CHECK_EQ(f->p.dev.st.popped, z.ok);
-	CHECK(z.ok > 0);
+	if (fuzz_totals(&z, tot_hist))
+		goto out;
 	*tot_pops += z.pops;
 	printf("  fuzz size=%-5u feat=%#x: %llu pops, %llu ok, %llu errors, %llu empty, %llu segcap\n",
 	       size, feat, (unsigned long long)z.pops, (unsigned long long)z.ok,
@@ -1850,6 +1873,371 @@ static int randomized(void)
 	return 0;
 }
 
+/* ---- randomized hostile device against the real driver ---------------------- */
+
+/*
+ * The hostile device reads the heads the driver published from the avail
+ * ring and writes used entries and used->idx directly.  Most rounds are
+ * valid (any order; IN_ORDER: in order, batched as the spec allows: one
+ * entry for the last buffer of a batch, used idx moved by the batch size)
+ * and the driver must return exactly those buffers and lengths (clamped to
+ * the capacity).  Some rounds are malformed: random idx jumps, random or
+ * stale ids, IN_ORDER batches claiming more buffers than used idx moved.
+ * Then the driver may return only buffers that are in flight, never more
+ * buffers than used idx advanced, and only VRQ_EUSED_IDX / VRQ_EUSED_ID.
+ */
+#define DF_MAXQ 256u
+
+struct dexp {
+	void *tok;
+	uint32_t len;
+};
+
+struct dfz {
+	struct hfix f;
+	void *tok[DF_MAXQ];
+	uint32_t cap[DF_MAXQ];
+	uint8_t inflight[DF_MAXQ];
+	uint16_t fifo[DF_MAXQ]; /* published, no used entry yet, in add order */
+	unsigned fn;
+	struct dexp exp[DF_MAXQ]; /* expected completions, in order */
+	unsigned eh, en;
+	uint16_t tok2head[VRQ_QUEUE_SIZE_MAX];
+	uint16_t pub, uidx;
+	uint64_t adv, done; /* since reset: used idx advance, completions */
+	unsigned nin;
+	int corrupt;
+	uint64_t serial, calls, ok, errors, resets;
+	uint64_t hist[VRQ_PEER_ERR_COUNT];
+};
+
+static void df_used(struct dfz *z, uint32_t id, uint32_t len)
+{
+	used_put(&z->f, z->uidx, id, len);
+	z->uidx++;
+}
+
+static void df_expect(struct dfz *z, uint16_t head, uint32_t len)
+{
+	struct dexp *e = &z->exp[(z->eh + z->en++) % DF_MAXQ];
+
+	e->tok = z->tok[head];
+	e->len = len < z->cap[head] ? len : z->cap[head];
+}
+
+static int df_add(struct dfz *z)
+{
+	struct hfix *f = &z->f;
+	unsigned n = rndn((uint32_t)f->size + 1), i, k;
+
+	for (i = 0; i < n; i++) {
+		unsigned nseg = 1 + rndn(3), n_out = rndn(nseg + 1);
+		struct vrq_sg sg[3];
+		uint32_t cap = 0;
+		uint16_t head;
+		void *tok = TOK(z->serial % VRQ_QUEUE_SIZE_MAX);
+		int rc;
+
+		for (k = 0; k < nseg; k++) {
+			sg[k].addr = BUF(rndn(BUF_SIZE / 2));
+			sg[k].len = rndn(300);
+			if (k >= n_out)
+				cap += sg[k].len;
+		}
+		rc = vrq_split_drv_add(&f->p.drv, sg, n_out, nseg - n_out, tok);
+		if (rc == -VRQ_ENOSPC)
+			break;
+		CHECK_EQ(rc, 0);
+		/* the head, as the device sees it */
+		head = vrq_le16_to_cpu(f->avail->ring[z->pub & f->mask]);
+		z->pub++;
+		CHECK(head < f->size && !z->inflight[head]);
+		z->tok[head] = tok;
+		z->cap[head] = cap;
+		z->inflight[head] = 1;
+		z->tok2head[z->serial % VRQ_QUEUE_SIZE_MAX] = head;
+		z->fifo[z->fn++] = head;
+		z->nin++;
+		z->serial++;
+	}
+	vrq_split_drv_publish(&f->p.drv);
+	return 0;
+}
+
+static uint32_t df_len(struct dfz *z, uint16_t head)
+{
+	if (chance(8))
+		return z->cap[head] + 1 + rndn(chance(2) ? 100 : 0x7fffffff);
+	return rndn(z->cap[head] + 1);
+}
+
+/* Valid used entries for up to all published buffers without one. */
+static void df_produce(struct dfz *z)
+{
+	struct hfix *f = &z->f;
+	unsigned k = rndn(z->fn + 1), i;
+
+	if (!(f->feat & F_INO)) {
+		for (i = 0; i < k; i++) {
+			unsigned j = rndn(z->fn);
+			uint16_t head = z->fifo[j];
+			uint32_t len = df_len(z, head);
+
+			z->fifo[j] = z->fifo[--z->fn];
+			df_used(z, head, len);
+			df_expect(z, head, len);
+			z->adv++;
+		}
+	} else {
+		while (k) {
+			unsigned j = 1 + rndn(k < 4 ? k : 4), b;
+			uint16_t last = z->fifo[j - 1];
+			uint32_t len = df_len(z, last);
+
+			used_put(f, z->uidx, last, len);
+			for (b = 0; b + 1 < j; b++)
+				df_expect(z, z->fifo[b], z->cap[z->fifo[b]]);
+			df_expect(z, last, len);
+			memmove(z->fifo, z->fifo + j, (z->fn - j) * sizeof(z->fifo[0]));
+			z->fn -= j;
+			z->uidx = (uint16_t)(z->uidx + j);
+			z->adv += j;
+			k -= j;
+		}
+	}
+	used_idx_set(f, z->uidx);
+}
+
+/* One malformed change to the used ring. */
+static void df_corrupt(struct dfz *z)
+{
+	struct hfix *f = &z->f;
+	uint16_t jump;
+
+	z->corrupt = 1;
+	switch (rndn(5)) {
+	case 0: /* used idx jumps (garbage entries) */
+		jump = (uint16_t)(1 + rndn(0xffff));
+		z->uidx = (uint16_t)(z->uidx + jump);
+		z->adv += jump;
+		break;
+	case 1: /* a random id */
+		df_used(z, chance(2) ? rndn(f->size) : (uint32_t)rnd(), rndn(64));
+		z->adv++;
+		break;
+	case 2: /* an id that is not in flight or already has an entry */
+		df_used(z, rndn(f->size), 1);
+		df_used(z, rndn(f->size), 1);
+		z->adv += 2;
+		break;
+	case 3: /* IN_ORDER-style batch claiming more buffers than idx moves */
+		if (z->fn >= 2) {
+			unsigned j = 2 + rndn(z->fn - 1);
+
+			used_put(f, z->uidx, z->fifo[j - 1], 0);
+			jump = (uint16_t)(1 + rndn(j - 1));
+			z->uidx = (uint16_t)(z->uidx + jump);
+			z->adv += jump;
+			break;
+		}
+		/* fall through */
+	default: /* valid entries, then idx one too far */
+		df_produce(z);
+		z->uidx++;
+		z->adv++;
+		break;
+	}
+	used_idx_set(f, z->uidx);
+}
+
+static int df_drain(struct dfz *z, unsigned limit)
+{
+	struct hfix *f = &z->f;
+	struct vrq_split_drv *q = &f->p.drv;
+	unsigned n;
+
+	for (n = 0; n < limit; n++) {
+		void *tok = NULL;
+		uint32_t len = 0;
+		size_t ti;
+		uint16_t head;
+		int rc = vrq_split_drv_get_used(q, &tok, &len);
+
+		z->calls++;
+		if (rc == 1) {
+			ti = (size_t)((uint8_t *)tok - g_tok);
+			CHECK(ti < VRQ_QUEUE_SIZE_MAX);
+			head = z->tok2head[ti];
+			CHECK(head < f->size && z->inflight[head] && z->tok[head] == tok);
+			CHECK(len <= z->cap[head]);
+			z->done++;
+			if (z->done > z->adv) {
+				fprintf(stderr, "  driver returned %llu buffers, used idx moved %llu\n",
+					(unsigned long long)z->done, (unsigned long long)z->adv);
+				CHECK(z->done <= z->adv);
+			}
+			if (!z->corrupt) {
+				const struct dexp *e = &z->exp[z->eh];
+
+				CHECK(z->en > 0);
+				CHECK(e->tok == tok);
+				CHECK_EQ(len, e->len);
+				z->eh = (z->eh + 1) % DF_MAXQ;
+				z->en--;
+			}
+			z->inflight[head] = 0;
+			z->nin--;
+			z->ok++;
+			continue;
+		}
+		if (rc == 0) {
+			if (!z->corrupt) {
+				CHECK_EQ(z->en, 0);
+				if (!z->nin)
+					CHECK_EQ(vrq_split_drv_num_free(q), f->size);
+			}
+			break;
+		}
+		if (rc != -VRQ_EUSED_IDX && rc != -VRQ_EUSED_ID)
+			fprintf(stderr, "  get_used returned %d (%s)\n", rc, vrq_strerror(rc));
+		CHECK(rc == -VRQ_EUSED_IDX || rc == -VRQ_EUSED_ID);
+		CHECK(z->corrupt); /* never on a valid ring */
+		CHECK_EQ(vrq_split_drv_broken(q), rc);
+		z->errors++;
+		z->hist[VRQ_PEER_ERR_IDX(rc)]++;
+		break;
+	}
+	return 0;
+}
+
+/* After a malformed round: take everything back and start over. */
+static int df_reset(struct dfz *z)
+{
+	struct hfix *f = &z->f;
+	void *tok;
+	unsigned n = 0, i;
+
+	while (vrq_split_drv_detach(&f->p.drv, &tok) == 1) {
+		size_t ti = (size_t)((uint8_t *)tok - g_tok);
+		uint16_t head;
+
+		CHECK(ti < VRQ_QUEUE_SIZE_MAX);
+		head = z->tok2head[ti];
+		CHECK(head < f->size && z->inflight[head] && z->tok[head] == tok);
+		z->inflight[head] = 0;
+		CHECK(++n <= f->size);
+	}
+	CHECK_EQ(n, z->nin);
+	for (i = 0; i < f->size; i++)
+		CHECK(!z->inflight[i]);
+	CHECK_EQ(vrq_split_drv_num_free(&f->p.drv), f->size);
+	vrq_split_drv_reset(&f->p.drv);
+	CHECK_EQ(vrq_split_drv_broken(&f->p.drv), 0);
+	z->nin = z->fn = z->en = z->eh = 0;
+	z->pub = z->uidx = 0;
+	z->adv = z->done = 0;
+	z->corrupt = 0;
+	z->resets++;
+	return 0;
+}
+
+static int dfuzz_body(struct dfz *z, uint64_t target)
+{
+	const struct vrq_drv_stats *st = &z->f.p.drv.st;
+	uint64_t sum = 0;
+	unsigned i;
+
+	while (z->calls < target) {
+		if (df_add(z))
+			return -1;
+		if (chance(6))
+			df_corrupt(z);
+		else
+			df_produce(z);
+		if (df_drain(z, chance(4) ? rndn(8) : ~0u))
+			return -1;
+		if (z->corrupt) {
+			/* drain what is left (unless already stopped), start over */
+			if (!vrq_split_drv_broken(&z->f.p.drv) && df_drain(z, ~0u))
+				return -1;
+			if (df_reset(z))
+				return -1;
+		}
+	}
+	for (i = 0; i < VRQ_PEER_ERR_COUNT; i++) {
+		if (i == (unsigned)VRQ_PEER_ERR_IDX(VRQ_EUSED_LEN))
+			continue;
+		CHECK_EQ(st->peer_err[i], z->hist[i]);
+		sum += st->peer_err[i];
+	}
+	CHECK_EQ(sum, z->errors);
+	CHECK_EQ(st->peer_err[VRQ_PEER_ERR_IDX(VRQ_EUSED_LEN)], st->used_len_clamped);
+	CHECK(z->ok > 0);
+	CHECK(st->used_len_clamped > 0);
+	return 0;
+}
+
+static int dfuzz_config(uint16_t size, unsigned feat, uint64_t seed, uint64_t target,
+			uint64_t *hist, uint64_t *calls)
+{
+	static struct dfz z;
+	int rc = -1;
+	unsigned i;
+
+	memset(&z, 0, sizeof(z));
+	xs_state = seed * 0x9E3779B97F4A7C15ull + 7;
+	if (size > DF_MAXQ || fix_init(&z.f, size, feat, 0))
+		vrq_test_failures++;
+	else if (dfuzz_body(&z, target) == 0)
+		rc = 0;
+	if (rc == 0) {
+		for (i = 0; i < VRQ_PEER_ERR_COUNT; i++)
+			hist[i] += z.hist[i];
+		*calls += z.calls;
+		printf("  device-fuzz size=%-3u feat=%#x: %llu get_used, %llu buffers, %llu errors, "
+		       "%llu resets, %llu clamped\n",
+		       size, feat, (unsigned long long)z.calls, (unsigned long long)z.ok,
+		       (unsigned long long)z.errors, (unsigned long long)z.resets,
+		       (unsigned long long)z.f.p.drv.st.used_len_clamped);
+	} else {
+		fprintf(stderr, "FAILED: randomized hostile device, size=%u features=%#x (seed %llu)\n",
+			size, feat, (unsigned long long)seed);
+	}
+	fix_fini(&z.f);
+	return rc;
+}
+
+static int randomized_device(void)
+{
+	static const struct {
+		uint16_t size;
+		unsigned feat;
+	} cfgs[] = {
+		{1, 0}, {2, F_IND}, {2, F_INO}, {16, 0}, {16, F_INO}, {16, F_INO | F_IND},
+		{256, F_IND}, {256, F_INO},
+	};
+	uint64_t total = (uint64_t)(100000.0 * test_scale()), hist[VRQ_PEER_ERR_COUNT] = {0};
+	uint64_t calls = 0;
+	unsigned i;
+	int bad = 0;
+
+	if (total < 2000)
+		total = 2000;
+	for (i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++)
+		if (dfuzz_config(cfgs[i].size, cfgs[i].feat, 2000 + i,
+				 total / (sizeof(cfgs) / sizeof(cfgs[0])) + 1, hist, &calls))
+			bad++;
+	printf("randomized hostile device: %llu get_used; errors: USED_IDX=%llu USED_ID=%llu\n",
+	       (unsigned long long)calls,
+	       (unsigned long long)hist[VRQ_PEER_ERR_IDX(VRQ_EUSED_IDX)],
+	       (unsigned long long)hist[VRQ_PEER_ERR_IDX(VRQ_EUSED_ID)]);
+	if (bad)
+		return -1;
+	CHECK(hist[VRQ_PEER_ERR_IDX(VRQ_EUSED_IDX)] > 0);
+	CHECK(hist[VRQ_PEER_ERR_IDX(VRQ_EUSED_ID)] > 0);
+	return 0;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 int main(void)
@@ -1867,6 +2255,7 @@ int main(void)
 		boundary_cases(sizes[i]);
 	hostile_device_cases();
 	randomized();
+	randomized_device();
 	if (g_huge)
 		munmap(g_huge, HUGE_SIZE);
 	return vrq_test_done("test_split_hostile");
