@@ -175,6 +175,7 @@ struct vrq_packed_drv_slot {
 	uint32_t in_len; /**< writable capacity */
 	uint16_t ndesc;	 /**< ring descriptors used; 0 = id free */
 	uint16_t next;	 /**< free id list */
+	uint32_t seq;	 /**< add sequence number: published iff before pub_seq */
 };
 
 /** @brief Packed ring, driver side. */
@@ -199,6 +200,7 @@ struct vrq_packed_drv {
 	uint16_t kick_added; /**< descriptors published since the last kick decision */
 	uint16_t pub_pos;    /**< next_avail at the last publish */
 	bool pub_wrap;	     /**< avail_wrap at the last publish */
+	uint32_t pub_seq;    /**< st.added at the last publish */
 	uint16_t batch_added; /**< descriptors in the unpublished batch */
 	uint16_t next_used;  /**< next descriptor to check for used */
 	bool used_wrap;
@@ -316,6 +318,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct
 	q->slot[id].token = token;
 	q->slot[id].in_len = in_len;
 	q->slot[id].ndesc = need;
+	q->slot[id].seq = (uint32_t)q->st.added;
 	q->st.added++;
 	return 0;
 }
@@ -349,6 +352,7 @@ VRQ_ALWAYS_INLINE void vrq__packed_drv_publish(struct vrq_packed_drv *q, const e
 	q->pend = false;
 	q->pub_pos = q->next_avail;
 	q->pub_wrap = q->avail_wrap;
+	q->pub_seq = (uint32_t)q->st.added;
 	q->kick_added = (uint16_t)(q->kick_added + q->batch_added);
 	q->batch_added = 0;
 	q->st.publishes++;
@@ -469,7 +473,10 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used(struct vrq_packed_drv *q, void **
 	id = vrq_le16_to_cpu(d->id);
 	/* "Element Length is reserved for used descriptors without WRITE" */
 	l = (flags & VRQ_DESC_F_WRITE) ? vrq_le32_to_cpu(d->len) : 0;
-	if (VRQ_UNLIKELY(id >= q->size || !q->slot[id].ndesc))
+	/* the id must name a buffer in flight that the device could have seen
+	 * (with IN_ORDER everything older than it is published too) */
+	if (VRQ_UNLIKELY(id >= q->size || !q->slot[id].ndesc ||
+			 (int32_t)(q->pub_seq - q->slot[id].seq) <= 0))
 		return vrq__packed_drv_error(q, -VRQ_EUSED_ID);
 	if (q->in_order && id != q->next_used) {
 		q->ino_batch = true;

@@ -127,6 +127,7 @@ struct vrq_split_drv_slot {
 	uint16_t next;	 /**< private free-list / chain link */
 	uint16_t ndesc;	 /**< ring descriptors used; 0 = not in flight (head slots) */
 	uint16_t last;	 /**< last descriptor of the chain (head slots) */
+	uint32_t seq;	 /**< add sequence number: published iff before pub_seq */
 };
 
 /** @brief Split ring, driver side. */
@@ -155,6 +156,7 @@ struct vrq_split_drv {
 	uint16_t ino_tail;   /**< IN_ORDER: head of the oldest buffer in flight */
 	uint16_t ino_batch_id; /**< IN_ORDER: id of the pending batch's last buffer */
 	uint16_t ino_batch_left; /**< IN_ORDER: used entries the batch may still cover */
+	uint32_t pub_seq;	 /**< st.added at the last publish */
 	uint32_t ino_batch_len;
 	bool ino_batch; /**< IN_ORDER: a used entry is being expanded */
 	int broken;	/**< 0 or the negative VRQ_E* code that stopped the queue */
@@ -320,6 +322,7 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_add(struct vrq_split_drv *q, const struct v
 	q->slot[head].in_len = in_len;
 	q->slot[head].ndesc = need;
 	q->slot[head].last = last;
+	q->slot[head].seq = (uint32_t)q->st.added;
 	vrq__split_drv_put_avail(q, head, DOM);
 	q->st.added++;
 	return 0;
@@ -363,6 +366,7 @@ VRQ_ALWAYS_INLINE void vrq__split_drv_publish(struct vrq_split_drv *q, const enu
 	 * vrq__split_dev_pop(). */
 	vrq__store_release16(DOM, &q->avail->idx, q->avail_idx);
 	q->avail_pub = q->avail_idx;
+	q->pub_seq = (uint32_t)q->st.added;
 	q->st.publishes++;
 }
 
@@ -508,7 +512,9 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_get_used(struct vrq_split_drv *q, void **to
 	vrq__shm_will_read(DOM, e, sizeof(*e));
 	id = vrq_le32_to_cpu(e->id);
 	l = vrq_le32_to_cpu(e->len);
-	if (VRQ_UNLIKELY(id >= q->size || !q->slot[id].ndesc))
+	/* the id must head a buffer in flight that the device could have seen */
+	if (VRQ_UNLIKELY(id >= q->size || !q->slot[id].ndesc ||
+			 (int32_t)(q->pub_seq - q->slot[id].seq) <= 0))
 		return vrq__split_drv_error(q, -VRQ_EUSED_ID);
 	if (q->in_order && id != q->ino_tail) {
 		/* batch: entries last_used .. last_used + k - 1 end at buffer id */

@@ -152,6 +152,112 @@ static inline uint64_t vrq_test_buf_da(const struct vrq_test_pair *p, size_t off
 	return VRQ_TEST_BUF_DA + off;
 }
 
+/* ---- Ring-agnostic pair (split or packed through vrq_vq) ------------------ */
+
+/* One point of the {split, packed} x features x sizes matrix. */
+struct vrq_test_vcfg {
+	enum vrq_ring_kind kind;
+	uint16_t size;
+	int event_idx, indirect, in_order;
+};
+
+/* Split sizes are powers of two; packed adds sizes that are not. */
+static const uint16_t vrq_test_split_sizes[] = {1, 2, 256, 32768};
+static const uint16_t vrq_test_packed_sizes[] = {1, 2, 3, 255, 256, 1000, 32768};
+#define VRQ_TEST_N_SPLIT_SIZES 4u
+#define VRQ_TEST_N_PACKED_SIZES 7u
+#define VRQ_TEST_N_VCFG ((VRQ_TEST_N_SPLIT_SIZES + VRQ_TEST_N_PACKED_SIZES) * 8u)
+
+static inline struct vrq_test_vcfg vrq_test_vcfg_at(unsigned i)
+{
+	struct vrq_test_vcfg c;
+	unsigned s = i / 8;
+
+	c.kind = s < VRQ_TEST_N_SPLIT_SIZES ? VRQ_RING_SPLIT : VRQ_RING_PACKED;
+	c.size = s < VRQ_TEST_N_SPLIT_SIZES ? vrq_test_split_sizes[s]
+					    : vrq_test_packed_sizes[s - VRQ_TEST_N_SPLIT_SIZES];
+	c.event_idx = (int)(i & 1);
+	c.indirect = (int)((i >> 1) & 1);
+	c.in_order = (int)((i >> 2) & 1);
+	return c;
+}
+
+/* Iterate c over {split, packed} x sizes x event_idx x indirect x in_order. */
+#define VRQ_FOR_EACH_VCONFIG(c)                                                              \
+	for (unsigned vrq_vi_ = 0; vrq_vi_ < VRQ_TEST_N_VCFG; vrq_vi_++)                     \
+		for (struct vrq_test_vcfg c = vrq_test_vcfg_at(vrq_vi_); c.size; c.size = 0)
+
+static inline void vrq_test_vcfg_str(const struct vrq_test_vcfg *c, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s size=%u event_idx=%d indirect=%d in_order=%d",
+		 c->kind == VRQ_RING_PACKED ? "packed" : "split", c->size, c->event_idx,
+		 c->indirect, c->in_order);
+}
+
+struct vrq_test_vpair {
+	struct vrq_test_vcfg tc;
+	uint8_t *ring_mem; /* ring areas (64-byte aligned) + indirect pool */
+	size_t ring_bytes, ring_area_bytes;
+	uint8_t *buf_mem;
+	size_t buf_bytes;
+	struct vrq_mem mem;
+	struct vrq_vq_cfg cfg;
+	struct vrq_vq_drv drv;
+	struct vrq_vq_dev dev;
+};
+
+/* Same memory map as vrq_test_pair: ring + pool at VRQ_TEST_RING_DA,
+ * buffers at VRQ_TEST_BUF_DA.  0 or -1. */
+static inline int vrq_test_vpair_init(struct vrq_test_vpair *p, const struct vrq_test_vcfg *tc,
+				      size_t buf_bytes)
+{
+	size_t pool_bytes;
+
+	memset(p, 0, sizeof(*p));
+	p->tc = *tc;
+	p->ring_area_bytes = vrq_vq_ring_bytes(tc->kind, tc->size, 64);
+	if (!p->ring_area_bytes)
+		return -1;
+	pool_bytes = tc->indirect ? (size_t)tc->size * VRQ_TEST_IND_MAX * 16 : 0;
+	p->ring_bytes = p->ring_area_bytes + pool_bytes;
+	p->ring_mem = (uint8_t *)vrq_test_alloc(p->ring_bytes);
+	p->buf_bytes = buf_bytes;
+	p->buf_mem = (uint8_t *)vrq_test_alloc(buf_bytes);
+	if (!p->ring_mem || !p->buf_mem)
+		return -1;
+	vrq_mem_init(&p->mem);
+	if (vrq_mem_add(&p->mem, 0, VRQ_TEST_RING_DA, p->ring_mem, p->ring_bytes, 0) ||
+	    vrq_mem_add(&p->mem, 1, VRQ_TEST_BUF_DA, p->buf_mem, buf_bytes, 0))
+		return -1;
+	p->cfg.kind = tc->kind;
+	p->cfg.size = tc->size;
+	p->cfg.features = VRQ_FEATURE(VRQ_F_VERSION_1) |
+			  (tc->event_idx ? VRQ_FEATURE(VRQ_F_EVENT_IDX) : 0) |
+			  (tc->indirect ? VRQ_FEATURE(VRQ_F_INDIRECT_DESC) : 0) |
+			  (tc->in_order ? VRQ_FEATURE(VRQ_F_IN_ORDER) : 0);
+	p->cfg.domain = VRQ_DOM_SMP;
+	p->cfg.ring = p->ring_mem;
+	p->cfg.area_align = 64;
+	p->cfg.mem = &p->mem;
+	if (tc->indirect) {
+		p->cfg.ind_pool = p->ring_mem + p->ring_area_bytes;
+		p->cfg.ind_pool_da = VRQ_TEST_RING_DA + p->ring_area_bytes;
+		p->cfg.ind_max = VRQ_TEST_IND_MAX;
+	}
+	if (vrq_vq_drv_init(&p->drv, &p->cfg) || vrq_vq_dev_init(&p->dev, &p->cfg))
+		return -1;
+	return 0;
+}
+
+static inline void vrq_test_vpair_fini(struct vrq_test_vpair *p)
+{
+	vrq_vq_drv_fini(&p->drv);
+	vrq_vq_dev_fini(&p->dev);
+	free(p->ring_mem);
+	free(p->buf_mem);
+	p->ring_mem = p->buf_mem = NULL;
+}
+
 /* Finish a test program: prints a summary line, returns the exit code. */
 static inline int vrq_test_done(const char *name)
 {

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tests/stress/test_split_stress.c - driver and device on two threads over
- * one split ring (SMP domain).
+ * one ring (SMP domain), split or packed, through the ring-agnostic vrq_vq
+ * handle.
  *
- *   test_split_stress [--count N] [--size Q] [--mode poll|notify]
+ *   test_split_stress [--ring split|packed] [--count N] [--size Q]
+ *                     [--mode poll|notify]
  *
- * --count: buffers per run (default 10000000, or $VRQ_STRESS_COUNT when no
- * --count is given); --size: queue size (default 256); --mode: one mode
- * (default: poll, then notify with EVENT_IDX on and off, each --count).
+ * --ring: ring format (default split; registered a second time as
+ * test_packed_stress with --ring packed); --count: buffers per run (default
+ * 10000000, or $VRQ_STRESS_COUNT when no --count is given); --size: queue
+ * size (default 256; split: a power of two, packed: any value 1..32768);
+ * --mode: one mode (default: poll, then notify with EVENT_IDX on and off,
+ * each --count).
  *
  * The driver sends sequence-numbered buffers: a slot of the buffer region
  * holding {u64 seq; u32 len; payload[len] derived from seq; u32 checksum}
@@ -17,13 +22,14 @@
  * the echo against the slot it sent and that every seq completes once.
  *
  * Batches of B in {1, 8, 32} (by seq range) on both sides, each followed
- * by vrq_split_drv_kick_prepare() / vrq_split_dev_notify_prepare().  Mode notify
+ * by vrq_vq_drv_kick_prepare() / vrq_vq_dev_notify_prepare().  Mode notify
  * suppresses notifications for real: a side with nothing to do enables them
- * (vrq_split_drv_enable_cb / vrq_split_dev_enable_kick) and, unless that
+ * (vrq_vq_drv_enable_cb / vrq_vq_dev_enable_kick) and, unless that
  * reports pending work, waits on a "doorbell" (an atomic counter the peer
  * bumps when need_kick / need_notify says so).  A lost wake-up shows up as a
- * wait with no progress for 10 s: diagnostics and failure.  Mode poll spins.
- * Throughput is printed for information only.
+ * wait with no progress for 10 s: diagnostics (the shared ring state and
+ * each role's private positions, for the ring in use) and failure.  Mode
+ * poll spins.  Throughput is printed for information only.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -87,8 +93,8 @@ struct run {
 	const char *name;
 	enum mode mode;
 	uint64_t count;
-	struct vrq_test_cfg tc;
-	struct vrq_test_pair p;
+	struct vrq_test_vcfg tc;
+	struct vrq_test_vpair p;
 	uint32_t nslots;
 
 	/* shared: one cache line each */
@@ -127,50 +133,103 @@ struct run {
 	} while (0)
 
 /* Shared ring state, read with atomic loads (no race with the peer). */
-static void dump_ring(struct run *r, const char *who)
+static void dump_split_ring(struct run *r, const char *who)
 {
-	struct vrq_split_ring *g = &r->p.cfg.ring;
+	struct vrq_split_drv *q = &r->p.drv.split; /* read-only pointers, set at init */
 	uint16_t size = r->tc.size;
 
 	fprintf(stderr,
 		"  [%s] %s sees: avail.idx=%u avail.flags=%#x used_event=%u | used.idx=%u "
 		"used.flags=%#x avail_event=%u | kick_bell=%" PRIuFAST64 " irq_bell=%" PRIuFAST64
 		"\n",
-		r->name, who, vrq_le16_to_cpu(__atomic_load_n(&g->avail->idx, __ATOMIC_ACQUIRE)),
-		vrq_le16_to_cpu(__atomic_load_n(&g->avail->flags, __ATOMIC_ACQUIRE)),
-		vrq_le16_to_cpu(__atomic_load_n(&g->avail->ring[size], __ATOMIC_ACQUIRE)),
-		vrq_le16_to_cpu(__atomic_load_n(&g->used->idx, __ATOMIC_ACQUIRE)),
-		vrq_le16_to_cpu(__atomic_load_n(&g->used->flags, __ATOMIC_ACQUIRE)),
-		vrq_le16_to_cpu(__atomic_load_n((vrq_le16 *)(void *)&g->used->ring[size],
+		r->name, who, vrq_le16_to_cpu(__atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE)),
+		vrq_le16_to_cpu(__atomic_load_n(&q->avail->flags, __ATOMIC_ACQUIRE)),
+		vrq_le16_to_cpu(__atomic_load_n(&q->avail->ring[size], __ATOMIC_ACQUIRE)),
+		vrq_le16_to_cpu(__atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE)),
+		vrq_le16_to_cpu(__atomic_load_n(&q->used->flags, __ATOMIC_ACQUIRE)),
+		vrq_le16_to_cpu(__atomic_load_n((vrq_le16 *)(void *)&q->used->ring[size],
 						__ATOMIC_ACQUIRE)),
 		atomic_load(&r->kick_bell), atomic_load(&r->irq_bell));
 }
 
-static void dump_drv(struct run *r)
+/* The packed event structures are read as one 32-bit word (off_wrap low). */
+typedef uint32_t __attribute__((may_alias)) ev_word;
+
+/* Packed: both event suppression structures (one 32-bit load each) and the
+ * flags of the descriptor the caller's role looks at next. */
+static void dump_packed_ring(struct run *r, const char *who, uint16_t pos)
 {
-	struct vrq_split_drv *q = &r->p.drv;
+	struct vrq_packed_drv *q = &r->p.drv.packed; /* read-only pointers, set at init */
+	uint32_t drv_ev = vrq_le32_to_cpu(
+		__atomic_load_n((const ev_word *)(const void *)q->drv_ev, __ATOMIC_ACQUIRE));
+	uint32_t dev_ev = vrq_le32_to_cpu(
+		__atomic_load_n((const ev_word *)(const void *)q->dev_ev, __ATOMIC_ACQUIRE));
 
 	fprintf(stderr,
-		"  [%s] driver: sent=%" PRIu64 " done=%" PRIu64 " avail_idx=%u avail_pub=%u "
-		"kick_old=%u last_used=%u used_cache=%u num_free=%u cb_enabled=%d kicks=%" PRIu64
-		" suppressed=%" PRIu64 " irq_recv=%" PRIu64 " broken=%d\n",
-		r->name, r->sent, r->done, q->avail_idx, q->avail_pub, q->kick_old, q->last_used,
-		q->used_cache, q->num_free, q->cb_enabled, q->st.kicks, q->st.kicks_suppressed,
-		r->irq_recv, q->broken);
-	dump_ring(r, "driver");
+		"  [%s] %s sees: driver event off_wrap=%#x flags=%u | device event off_wrap=%#x "
+		"flags=%u | desc[%u].flags=%#x | kick_bell=%" PRIuFAST64 " irq_bell=%" PRIuFAST64
+		"\n",
+		r->name, who, drv_ev & 0xffff, drv_ev >> 16, dev_ev & 0xffff, dev_ev >> 16, pos,
+		vrq_le16_to_cpu(__atomic_load_n(&q->desc[pos].flags, __ATOMIC_ACQUIRE)),
+		atomic_load(&r->kick_bell), atomic_load(&r->irq_bell));
 }
 
+/* Called on the driver thread: the driver's private state is ours to read. */
+static void dump_drv(struct run *r)
+{
+	if (r->tc.kind == VRQ_RING_PACKED) {
+		struct vrq_packed_drv *q = &r->p.drv.packed;
+
+		fprintf(stderr,
+			"  [%s] driver: sent=%" PRIu64 " done=%" PRIu64 " next_avail=%u avail_wrap=%d "
+			"pend=%d pub_pos=%u pub_wrap=%d kick_added=%u next_used=%u used_wrap=%d "
+			"ino_batch=%d num_free=%u cb_enabled=%d kicks=%" PRIu64
+			" suppressed=%" PRIu64 " irq_recv=%" PRIu64 " broken=%d\n",
+			r->name, r->sent, r->done, q->next_avail, q->avail_wrap, q->pend, q->pub_pos,
+			q->pub_wrap, q->kick_added, q->next_used, q->used_wrap, q->ino_batch,
+			q->num_free, q->cb_enabled, q->st.kicks, q->st.kicks_suppressed, r->irq_recv,
+			q->broken);
+		dump_packed_ring(r, "driver", q->next_used);
+	} else {
+		struct vrq_split_drv *q = &r->p.drv.split;
+
+		fprintf(stderr,
+			"  [%s] driver: sent=%" PRIu64 " done=%" PRIu64 " avail_idx=%u avail_pub=%u "
+			"kick_old=%u last_used=%u used_cache=%u num_free=%u cb_enabled=%d kicks=%" PRIu64
+			" suppressed=%" PRIu64 " irq_recv=%" PRIu64 " broken=%d\n",
+			r->name, r->sent, r->done, q->avail_idx, q->avail_pub, q->kick_old, q->last_used,
+			q->used_cache, q->num_free, q->cb_enabled, q->st.kicks, q->st.kicks_suppressed,
+			r->irq_recv, q->broken);
+		dump_split_ring(r, "driver");
+	}
+}
+
+/* Called on the device thread. */
 static void dump_dev(struct run *r)
 {
-	struct vrq_split_dev *d = &r->p.dev;
+	if (r->tc.kind == VRQ_RING_PACKED) {
+		struct vrq_packed_dev *d = &r->p.dev.packed;
 
-	fprintf(stderr,
-		"  [%s] device: popped=%" PRIu64 " last_avail=%u avail_cache=%u used_idx=%u "
-		"used_pub=%u notify_old=%u notifies=%" PRIu64 " suppressed=%" PRIu64
-		" kick_recv=%" PRIu64 " broken=%d\n",
-		r->name, r->popped, d->last_avail, d->avail_cache, d->used_idx, d->used_pub,
-		d->notify_old, d->st.notifies, d->st.notifies_suppressed, r->kick_recv, d->broken);
-	dump_ring(r, "device");
+		fprintf(stderr,
+			"  [%s] device: popped=%" PRIu64 " next_avail=%u avail_wrap=%d next_used=%u "
+			"used_wrap=%d pend=%d pub_pos=%u pub_wrap=%d notify_added=%u ino_n=%u "
+			"notifies=%" PRIu64 " suppressed=%" PRIu64 " kick_recv=%" PRIu64 " broken=%d\n",
+			r->name, r->popped, d->next_avail, d->avail_wrap, d->next_used, d->used_wrap,
+			d->pend, d->pub_pos, d->pub_wrap, d->notify_added, d->ino_n, d->st.notifies,
+			d->st.notifies_suppressed, r->kick_recv, d->broken);
+		dump_packed_ring(r, "device", d->next_avail);
+	} else {
+		struct vrq_split_dev *d = &r->p.dev.split;
+
+		fprintf(stderr,
+			"  [%s] device: popped=%" PRIu64 " last_avail=%u avail_cache=%u used_idx=%u "
+			"used_pub=%u notify_old=%u notifies=%" PRIu64 " suppressed=%" PRIu64
+			" kick_recv=%" PRIu64 " broken=%d\n",
+			r->name, r->popped, d->last_avail, d->avail_cache, d->used_idx, d->used_pub,
+			d->notify_old, d->st.notifies, d->st.notifies_suppressed, r->kick_recv,
+			d->broken);
+		dump_split_ring(r, "device");
+	}
 }
 
 /*
@@ -296,13 +355,13 @@ static int drv_complete(struct run *r, void *tok, uint32_t len)
 
 static int drv_loop(struct run *r)
 {
-	struct vrq_split_drv *q = &r->p.drv;
+	struct vrq_vq_drv *q = &r->p.drv;
 	int notify = r->mode == MODE_NOTIFY;
 	struct waiter w;
 	int idle = 0;
 
 	if (notify)
-		vrq_split_drv_disable_cb(q);
+		vrq_vq_drv_disable_cb(q);
 	while (r->done < r->count) {
 		unsigned b = batch_of(r->sent), added = 0, got = 0;
 		void *tok;
@@ -313,14 +372,14 @@ static int drv_loop(struct run *r)
 			uint32_t s = r->free_slots[--r->nfree];
 			struct vrq_sg sg[2];
 
-			sg[0].addr = vrq_test_buf_da(&r->p, (size_t)s * SLOT_SIZE);
+			sg[0].addr = VRQ_TEST_BUF_DA + (uint64_t)s * SLOT_SIZE;
 			sg[0].len = fill_slot(r, s, r->sent);
-			sg[1].addr = vrq_test_buf_da(&r->p, (size_t)s * SLOT_SIZE + IN_OFF);
+			sg[1].addr = VRQ_TEST_BUF_DA + (uint64_t)s * SLOT_SIZE + IN_OFF;
 			sg[1].len = IN_LEN;
-			rc = vrq_split_drv_add(q, sg, 1, 1, (void *)(uintptr_t)(s + 1));
+			rc = vrq_vq_drv_add(q, sg, 1, 1, (void *)(uintptr_t)(s + 1));
 			if (rc)
 				fprintf(stderr, "[%s] add: %d (%s), num_free %u\n", r->name, rc,
-					vrq_strerror(rc), vrq_split_drv_num_free(q));
+					vrq_strerror(rc), vrq_vq_drv_num_free(q));
 			T_CHECK(r, rc == 0);
 			r->inflight[s] = 1;
 			r->sent++;
@@ -329,12 +388,12 @@ static int drv_loop(struct run *r)
 		if (added) {
 			/* publish + kick decision; only mode notify rings the bell */
 			r->kick_decisions++;
-			if (vrq_split_drv_kick_prepare(q) && notify) {
+			if (vrq_vq_drv_kick_prepare(q) && notify) {
 				r->kick_rings++;
 				atomic_fetch_add_explicit(&r->kick_bell, 1, memory_order_release);
 			}
 		}
-		while (got < 64 && (rc = vrq_split_drv_get_used(q, &tok, &len)) == 1) {
+		while (got < 64 && (rc = vrq_vq_drv_get_used(q, &tok, &len)) == 1) {
 			if (drv_complete(r, tok, len))
 				return -1;
 			got++;
@@ -360,15 +419,15 @@ static int drv_loop(struct run *r)
 			continue;
 		}
 		/* nothing to do: ask for an interrupt, re-check, then sleep */
-		if (vrq_split_drv_enable_cb(q)) {
-			vrq_split_drv_disable_cb(q);
+		if (vrq_vq_drv_enable_cb(q)) {
+			vrq_vq_drv_disable_cb(q);
 			continue;
 		}
 		r->drv_waits++;
 		if (wait_bell(r, &r->irq_bell, &r->irq_seen, &r->irq_recv, &r->dev_progress,
 			      "driver waiting for a used-buffer notification"))
 			return -1;
-		vrq_split_drv_disable_cb(q);
+		vrq_vq_drv_disable_cb(q);
 	}
 	return 0;
 }
@@ -407,13 +466,13 @@ static int dev_handle(struct run *r, struct vrq_chain *c)
 	memcpy(in->va, &seq, 8);
 	memcpy((uint8_t *)in->va + 8, &echo_ck, 4);
 	memset((uint8_t *)in->va + 12, 0, 4);
-	T_CHECK(r, vrq_split_dev_push(&r->p.dev, c->head, IN_LEN) == 0);
+	T_CHECK(r, vrq_vq_dev_push(&r->p.dev, c->head, IN_LEN) == 0);
 	return 0;
 }
 
 static int dev_loop(struct run *r)
 {
-	struct vrq_split_dev *d = &r->p.dev;
+	struct vrq_vq_dev *d = &r->p.dev;
 	int notify = r->mode == MODE_NOTIFY;
 	struct vrq_seg segs[4];
 	struct vrq_chain c;
@@ -421,14 +480,14 @@ static int dev_loop(struct run *r)
 	int idle = 0;
 
 	if (notify)
-		vrq_split_dev_disable_kick(d);
+		vrq_vq_dev_disable_kick(d);
 	while (r->popped < r->count) {
 		unsigned b = batch_of(r->expect), k = 0;
 		int rc = 0;
 
 		while (k < b) {
 			vrq_chain_init(&c, segs, 4);
-			rc = vrq_split_dev_pop(d, &c);
+			rc = vrq_vq_dev_pop(d, &c);
 			if (rc != 1)
 				break;
 			if (dev_handle(r, &c))
@@ -441,7 +500,7 @@ static int dev_loop(struct run *r)
 		T_CHECK(r, rc >= 0);
 		if (k) {
 			r->notify_decisions++;
-			if (vrq_split_dev_notify_prepare(d) && notify) {
+			if (vrq_vq_dev_notify_prepare(d) && notify) {
 				r->irq_rings++;
 				atomic_fetch_add_explicit(&r->irq_bell, 1, memory_order_release);
 			}
@@ -460,15 +519,15 @@ static int dev_loop(struct run *r)
 				return -1;
 			continue;
 		}
-		if (vrq_split_dev_enable_kick(d)) {
-			vrq_split_dev_disable_kick(d);
+		if (vrq_vq_dev_enable_kick(d)) {
+			vrq_vq_dev_disable_kick(d);
 			continue;
 		}
 		r->dev_waits++;
 		if (wait_bell(r, &r->kick_bell, &r->kick_seen, &r->kick_recv, &r->drv_progress,
 			      "device waiting for a kick"))
 			return -1;
-		vrq_split_dev_disable_kick(d);
+		vrq_vq_dev_disable_kick(d);
 	}
 	return 0;
 }
@@ -501,7 +560,7 @@ static void *dev_thread(void *arg)
 
 static void run_free(struct run *r)
 {
-	vrq_test_pair_fini(&r->p);
+	vrq_test_vpair_fini(&r->p);
 	free(r->free_slots);
 	free(r->slot_seq);
 	free(r->slot_ck);
@@ -511,8 +570,10 @@ static void run_free(struct run *r)
 
 static int run_checks(struct run *r)
 {
-	struct vrq_split_drv *q = &r->p.drv;
-	struct vrq_split_dev *d = &r->p.dev;
+	struct vrq_vq_drv *q = &r->p.drv;
+	struct vrq_vq_dev *d = &r->p.dev;
+	const struct vrq_drv_stats *qs = vrq_vq_drv_stats(q);
+	const struct vrq_dev_stats *ds = vrq_vq_dev_stats(d);
 	uint64_t i, kick_total, irq_total;
 
 	CHECK_EQ(r->drv_rc, 0);
@@ -521,18 +582,18 @@ static int run_checks(struct run *r)
 	CHECK_EQ(r->done, r->count);
 	CHECK_EQ(r->popped, r->count);
 	CHECK_EQ(r->expect, r->count);
-	CHECK_EQ(q->st.added, r->count);
-	CHECK_EQ(q->st.completed, r->count);
-	CHECK_EQ(d->st.popped, r->count);
-	CHECK_EQ(d->st.pushed, r->count);
-	CHECK_EQ(vrq_split_drv_num_free(q), r->tc.size);
+	CHECK_EQ(qs->added, r->count);
+	CHECK_EQ(qs->completed, r->count);
+	CHECK_EQ(ds->popped, r->count);
+	CHECK_EQ(ds->pushed, r->count);
+	CHECK_EQ(vrq_vq_drv_num_free(q), r->tc.size);
 	CHECK_EQ(r->nfree, r->nslots);
-	CHECK_EQ(vrq_split_drv_broken(q), 0);
-	CHECK_EQ(vrq_split_dev_broken(d), 0);
-	CHECK_EQ(q->st.used_len_clamped, 0);
+	CHECK_EQ(vrq_vq_drv_broken(q), 0);
+	CHECK_EQ(vrq_vq_dev_broken(d), 0);
+	CHECK_EQ(qs->used_len_clamped, 0);
 	for (i = 0; i < VRQ_PEER_ERR_COUNT; i++) {
-		CHECK_EQ(q->st.peer_err[i], 0);
-		CHECK_EQ(d->st.peer_err[i], 0);
+		CHECK_EQ(qs->peer_err[i], 0);
+		CHECK_EQ(ds->peer_err[i], 0);
 	}
 	for (i = 0; i < r->count / 8; i++)
 		if (r->seen[i] != 0xff)
@@ -548,8 +609,8 @@ static int run_checks(struct run *r)
 		struct vrq_chain c;
 
 		vrq_chain_init(&c, s, 2);
-		CHECK_EQ(vrq_split_drv_get_used(q, &tok, &len), 0);
-		CHECK_EQ(vrq_split_dev_pop(d, &c), 0);
+		CHECK_EQ(vrq_vq_drv_get_used(q, &tok, &len), 0);
+		CHECK_EQ(vrq_vq_dev_pop(d, &c), 0);
 	}
 
 	/* rings received = rings sent = decisions that said "notify"; rings
@@ -559,17 +620,17 @@ static int run_checks(struct run *r)
 	r->kick_recv += kick_total - r->kick_seen;
 	r->irq_recv += irq_total - r->irq_seen;
 	/* every kick / notify decision with new buffers was counted once */
-	CHECK_EQ(q->st.kicks + q->st.kicks_suppressed, r->kick_decisions);
-	CHECK_EQ(d->st.notifies + d->st.notifies_suppressed, r->notify_decisions);
+	CHECK_EQ(qs->kicks + qs->kicks_suppressed, r->kick_decisions);
+	CHECK_EQ(ds->notifies + ds->notifies_suppressed, r->notify_decisions);
 	if (r->mode == MODE_NOTIFY) {
-		CHECK_EQ(q->st.kicks, r->kick_rings);
+		CHECK_EQ(qs->kicks, r->kick_rings);
 		CHECK_EQ(r->kick_recv, r->kick_rings);
 		CHECK_EQ(kick_total, r->kick_rings);
-		CHECK_EQ(q->st.kicks + q->st.kicks_suppressed, r->kick_decisions);
-		CHECK_EQ(d->st.notifies, r->irq_rings);
+		CHECK_EQ(qs->kicks + qs->kicks_suppressed, r->kick_decisions);
+		CHECK_EQ(ds->notifies, r->irq_rings);
 		CHECK_EQ(r->irq_recv, r->irq_rings);
 		CHECK_EQ(irq_total, r->irq_rings);
-		CHECK_EQ(d->st.notifies + d->st.notifies_suppressed, r->notify_decisions);
+		CHECK_EQ(ds->notifies + ds->notifies_suppressed, r->notify_decisions);
 		/* every wait ended with a ring */
 		CHECK(r->kick_recv >= r->dev_waits);
 		CHECK(r->irq_recv >= r->drv_waits);
@@ -579,15 +640,15 @@ static int run_checks(struct run *r)
 		CHECK_EQ(kick_total, 0);
 		CHECK_EQ(irq_total, 0);
 		if (!r->tc.event_idx) {
-			CHECK_EQ(q->st.kicks_suppressed, 0);
-			CHECK_EQ(d->st.notifies_suppressed, 0);
+			CHECK_EQ(qs->kicks_suppressed, 0);
+			CHECK_EQ(ds->notifies_suppressed, 0);
 		}
 	}
 	return 0;
 }
 
-static int run_one(const char *name, enum mode mode, uint16_t size, int event_idx, int indirect,
-		   int in_order, uint64_t count)
+static int run_one(const char *name, enum mode mode, enum vrq_ring_kind kind, uint16_t size,
+		   int event_idx, int indirect, int in_order, uint64_t count)
 {
 	static struct run r;
 	pthread_t td, tv;
@@ -600,6 +661,7 @@ static int run_one(const char *name, enum mode mode, uint16_t size, int event_id
 	r.name = name;
 	r.mode = mode;
 	r.count = count;
+	r.tc.kind = kind;
 	r.tc.size = size;
 	r.tc.event_idx = event_idx;
 	r.tc.indirect = indirect || size < 2; /* 2 segments need 2 descriptors otherwise */
@@ -610,7 +672,8 @@ static int run_one(const char *name, enum mode mode, uint16_t size, int event_id
 	atomic_init(&r.drv_progress, 0);
 	atomic_init(&r.dev_progress, 0);
 	atomic_init(&r.stop, 0);
-	if (vrq_test_pair_init(&r.p, &r.tc, (size_t)r.nslots * SLOT_SIZE)) {
+	if (vrq_test_vpair_init(&r.p, &r.tc, (size_t)r.nslots * SLOT_SIZE) ||
+	    r.p.drv.kind != kind || r.p.dev.kind != kind) {
 		fprintf(stderr, "[%s] pair init failed\n", name);
 		vrq_test_failures++;
 		goto out;
@@ -645,16 +708,18 @@ static int run_one(const char *name, enum mode mode, uint16_t size, int event_id
 	secs = (double)(t1 - t0) / 1e9;
 	if (run_checks(&r) == 0)
 		rc = 0;
-	printf("%-22s size=%-5u event_idx=%d indirect=%d in_order=%d: %" PRIu64
+	printf("%-22s %s size=%-5u event_idx=%d indirect=%d in_order=%d: %" PRIu64
 	       " buffers in %.3f s (%.2f M/s); publishes drv %" PRIu64 " dev %" PRIu64,
-	       name, size, r.tc.event_idx, r.tc.indirect, r.tc.in_order, r.done, secs,
-	       secs > 0 ? (double)r.done / secs / 1e6 : 0.0, r.p.drv.st.publishes,
-	       r.p.dev.st.publishes);
+	       name, kind == VRQ_RING_PACKED ? "packed" : "split", size, r.tc.event_idx,
+	       r.tc.indirect, r.tc.in_order, r.done, secs,
+	       secs > 0 ? (double)r.done / secs / 1e6 : 0.0, vrq_vq_drv_stats(&r.p.drv)->publishes,
+	       vrq_vq_dev_stats(&r.p.dev)->publishes);
 	if (mode == MODE_NOTIFY)
 		printf("; kicks %" PRIu64 " (suppressed %" PRIu64 "), notifies %" PRIu64
 		       " (suppressed %" PRIu64 "), waits drv %" PRIu64 " dev %" PRIu64,
-		       r.p.drv.st.kicks, r.p.drv.st.kicks_suppressed, r.p.dev.st.notifies,
-		       r.p.dev.st.notifies_suppressed, r.drv_waits, r.dev_waits);
+		       vrq_vq_drv_stats(&r.p.drv)->kicks, vrq_vq_drv_stats(&r.p.drv)->kicks_suppressed,
+		       vrq_vq_dev_stats(&r.p.dev)->notifies,
+		       vrq_vq_dev_stats(&r.p.dev)->notifies_suppressed, r.drv_waits, r.dev_waits);
 	printf("%s\n", rc ? "  FAILED" : "");
 out:
 	run_free(&r);
@@ -679,13 +744,16 @@ static int parse_u64(const char *s, uint64_t *v)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: test_split_stress [--count N] [--size Q] [--mode poll|notify]\n");
+	fprintf(stderr, "usage: test_split_stress [--ring split|packed] [--count N] [--size Q] "
+			"[--mode poll|notify]\n");
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t count = 10000000, size = 256;
 	int have_count = 0, modes = 3; /* bit 0 poll, bit 1 notify */
+	enum vrq_ring_kind kind = VRQ_RING_SPLIT;
+	const char *prog;
 	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -706,10 +774,18 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			have_count = 1;
+		} else if (n == 6 && !strncmp(a, "--ring", n)) {
+			if (v && !strcmp(v, "split"))
+				kind = VRQ_RING_SPLIT;
+			else if (v && !strcmp(v, "packed"))
+				kind = VRQ_RING_PACKED;
+			else {
+				usage();
+				return 1;
+			}
 		} else if (n == 6 && !strncmp(a, "--size", n)) {
-			if (parse_u64(v, &size) || !size || size > VRQ_QUEUE_SIZE_MAX ||
-			    (size & (size - 1))) {
-				fprintf(stderr, "--size must be a power of two in [1, 32768]\n");
+			if (parse_u64(v, &size) || !size || size > VRQ_QUEUE_SIZE_MAX) {
+				fprintf(stderr, "--size must be in [1, 32768]\n");
 				return 1;
 			}
 		} else if (n == 6 && !strncmp(a, "--mode", n)) {
@@ -734,15 +810,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("test_split_stress: count=%" PRIu64 " size=%" PRIu64 " arch=%s\n", count, size,
-	       VRQ_ARCH_NAME);
+	/* the split ring's sizes are powers of two; the packed ring's any value */
+	if (kind == VRQ_RING_SPLIT && (size & (size - 1))) {
+		fprintf(stderr, "--size must be a power of two for the split ring\n");
+		return 1;
+	}
+	prog = kind == VRQ_RING_PACKED ? "test_packed_stress" : "test_split_stress";
+	printf("%s: ring=%s count=%" PRIu64 " size=%" PRIu64 " arch=%s\n", prog,
+	       kind == VRQ_RING_PACKED ? "packed" : "split", count, size, VRQ_ARCH_NAME);
 	if (modes & 1)
-		run_one("poll", MODE_POLL, (uint16_t)size, 0, 0, 0, count);
+		run_one("poll", MODE_POLL, kind, (uint16_t)size, 0, 0, 0, count);
 	if (modes & 2) {
 		/* EVENT_IDX also with IN_ORDER (batched used entries) and the
 		 * indirect pool; without EVENT_IDX plain direct chains */
-		run_one("notify+event_idx", MODE_NOTIFY, (uint16_t)size, 1, 1, 1, count);
-		run_one("notify-flags", MODE_NOTIFY, (uint16_t)size, 0, 0, 0, count);
+		run_one("notify+event_idx", MODE_NOTIFY, kind, (uint16_t)size, 1, 1, 1, count);
+		run_one("notify-flags", MODE_NOTIFY, kind, (uint16_t)size, 0, 0, 0, count);
 	}
-	return vrq_test_done("test_split_stress");
+	return vrq_test_done(prog);
 }

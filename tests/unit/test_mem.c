@@ -16,10 +16,12 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "vrq_test.h"
 
@@ -385,6 +387,65 @@ static int test_ref(void)
 	return 0;
 }
 
+/* ---- vrq_mem_da_to_va_hint ------------------------------------------------------- */
+
+static int test_hint(void)
+{
+	struct vrq_mem m;
+	static uint8_t a[256], b[256];
+	const struct vrq_mem_region *hint = NULL, *ra, *rb;
+
+	vrq_mem_init(&m);
+	CHECK_EQ(vrq_mem_add(&m, 1, 0x1000, a, sizeof(a), 0), 0);
+	CHECK_EQ(vrq_mem_add(&m, 2, 0x1100, b, sizeof(b), 0), 0); /* DA-adjacent */
+	ra = vrq_mem_region_by_id(&m, 1);
+	rb = vrq_mem_region_by_id(&m, 2);
+	CHECK(ra && rb);
+
+	/* a miss with no hint looks up and sets it */
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x1010, 4, &hint) == a + 0x10);
+	CHECK(hint == ra);
+	/* hit through the hint, up to the last byte */
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x10ff, 1, &hint) == a + 0xff);
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x1000, sizeof(a), &hint) == a);
+	CHECK(hint == ra);
+	/* past the hinted region: the neighbour, and the hint moves */
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x1100, 1, &hint) == b);
+	CHECK(hint == rb);
+	/* below the hinted region */
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x10fe, 2, &hint) == a + 0xfe);
+	CHECK(hint == ra);
+	/* spanning both: rejected, hint unchanged */
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x10fe, 4, &hint) == NULL);
+	CHECK(hint == ra);
+	/* len 0 counts as one byte */
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x10ff, 0, &hint) == a + 0xff);
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x1200, 0, &hint) == NULL);
+	/* overflow with a hint in place: huge len, da near 2^64 */
+	CHECK(vrq_mem_da_to_va_hint(&m, 0x1010, UINT64_MAX, &hint) == NULL);
+	CHECK(vrq_mem_da_to_va_hint(&m, UINT64_MAX - 8, 0x2000, &hint) == NULL);
+	CHECK(vrq_mem_da_to_va_hint(&m, 0xfff, 2, &hint) == NULL);
+	CHECK(hint == ra);
+	/* agrees with vrq_mem_da_to_va everywhere around the regions */
+	{
+		uint64_t da, len;
+
+		for (da = 0xf00; da < 0x1300; da += 3)
+			for (len = 0; len < 0x240; len += 17) {
+				void *want = vrq_mem_da_to_va(&m, da, len);
+
+				if (vrq_mem_da_to_va_hint(&m, da, len, &hint) != want) {
+					fprintf(stderr, "hint lookup da=%#llx len=%llu differs\n",
+						(unsigned long long)da, (unsigned long long)len);
+					CHECK(0);
+				}
+				if (want)
+					CHECK(hint == vrq_mem_find_da(&m, da, len));
+			}
+	}
+	return 0;
+}
+
 /* ---- concurrent add while another thread looks up --------------------------------- */
 
 #define CC_REGIONS VRQ_MEM_MAX_REGIONS
@@ -438,6 +499,26 @@ static int cc_check_entry(struct cc *c, const struct vrq_mem_region *r, unsigned
 	return 0;
 }
 
+/*
+ * Every entry below the published count is complete.  Regions are added in
+ * order 0, 1, ..., so entry k is region k.  (The lookups read the count
+ * with acquire; this does the same.)
+ */
+static int cc_check_published(struct cc *c)
+{
+	uint32_t n = __atomic_load_n(&c->m.n, __ATOMIC_ACQUIRE), k;
+
+	if (n > CC_REGIONS) {
+		snprintf(c->why, sizeof(c->why), "published count %u", n);
+		c->bad = 1;
+		return -1;
+	}
+	for (k = 0; k < n; k++)
+		if (cc_check_entry(c, &c->m.r[k], k, "published"))
+			return -1;
+	return 0;
+}
+
 static void *cc_reader(void *arg)
 {
 	struct cc *c = (struct cc *)arg;
@@ -448,6 +529,9 @@ static void *cc_reader(void *arg)
 		/* read done first: after it is seen set, every region must be there */
 		int fin = __atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
 		unsigned k;
+
+		if (cc_check_published(c))
+			return NULL;
 
 		for (k = 0; k < CC_REGIONS; k++) {
 			const struct vrq_mem_region *r = vrq_mem_region_by_id(&c->m, cc_id(k));
@@ -531,8 +615,13 @@ static int test_concurrent(double scale)
 		/* poison the table so a read of an unpublished entry is visible */
 		memset(&c->m, 0xa5, sizeof(c->m));
 		vrq_mem_init(&c->m);
-		for (k = 0; k < CC_REGIONS; k++)
-			c->m.r[k].id = cc_id(k); /* a stale id must not be trusted past n */
+		for (k = 0; k < CC_REGIONS; k++) {
+			/* stale entries past n: the right id, wrong everything else */
+			c->m.r[k].id = cc_id(k);
+			c->m.r[k].da = cc_da(k) + 1;
+			c->m.r[k].size = cc_size(k) + 16;
+			c->m.r[k].va = buf + 1;
+		}
 		c->buf = buf;
 		c->done = 0;
 		c->bad = 0;
@@ -575,6 +664,106 @@ static int test_concurrent(double scale)
 	return 0;
 }
 
+/*
+ * Same property with deterministic interleavings on one thread: a fast
+ * interval timer interrupts vrq_mem_add() at arbitrary instructions and the
+ * handler performs the lookups (they only read memory, so they are
+ * async-signal-safe).  On a single or throttled CPU the thread test above
+ * mostly interleaves at whole adds; this one lands inside them.
+ */
+static struct cc *sig_cc;
+static volatile sig_atomic_t sig_in_init, sig_hits, sig_armed;
+
+static void sig_reader(int signo)
+{
+	struct cc *c = sig_cc;
+	unsigned k;
+
+	(void)signo;
+	if (!sig_armed || sig_in_init || c->bad)
+		return;
+	sig_hits++;
+	if (cc_check_published(c))
+		return;
+	for (k = 0; k < CC_REGIONS; k++) {
+		const struct vrq_mem_region *r = vrq_mem_region_by_id(&c->m, cc_id(k));
+		const struct vrq_mem_region *f = vrq_mem_find_da(&c->m, cc_da(k), cc_size(k));
+		uint64_t da;
+
+		if ((r && cc_check_entry(c, r, k, "sig by_id")) ||
+		    (f && cc_check_entry(c, f, k, "sig find_da")))
+			return;
+		if (vrq_mem_va_to_da(&c->m, cc_va(c, k) + 3, 1, &da) == 0 && da != cc_da(k) + 3) {
+			c->bad = 1;
+			return;
+		}
+	}
+}
+
+static int test_signal_interleave(double scale)
+{
+	long target = (long)(3000 * scale) + 50, iters = 0, max_iters = 20000000;
+	struct itimerval it;
+	struct sigaction sa, old_sa;
+	struct cc *c = (struct cc *)calloc(1, sizeof(*c));
+	uint8_t *buf = (uint8_t *)vrq_test_alloc((size_t)CC_REGIONS * CC_BYTES);
+	int ok = 1;
+
+	if (!c || !buf) {
+		free(c);
+		free(buf);
+		CHECK(0);
+	}
+	c->buf = buf;
+	sig_cc = c;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_reader;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGALRM, &sa, &old_sa)) {
+		free(c);
+		free(buf);
+		CHECK(0);
+	}
+	memset(&it, 0, sizeof(it));
+	it.it_interval.tv_usec = 50;
+	it.it_value.tv_usec = 50;
+	sig_hits = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	/* no assertion on how many interrupts land: bounded by iterations */
+	while (sig_hits < target && iters < max_iters && !c->bad) {
+		unsigned k;
+
+		sig_in_init = 1;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		vrq_mem_init(&c->m);
+		for (k = 0; k < CC_REGIONS; k++) {
+			c->m.r[k].id = cc_id(k);
+			c->m.r[k].da = cc_da(k) + 1;
+			c->m.r[k].size = cc_size(k) + 16;
+			c->m.r[k].va = buf + 1;
+		}
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		sig_in_init = 0;
+		sig_armed = 1;
+		for (k = 0; k < CC_REGIONS; k++, iters++)
+			if (vrq_mem_add(&c->m, cc_id(k), cc_da(k), cc_va(c, k), cc_size(k),
+					cc_flags(k)))
+				ok = 0;
+	}
+	sig_armed = 0;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	if (c->bad)
+		fprintf(stderr, "signal reader: %s\n", c->why[0] ? c->why : "va_to_da wrong");
+	ok = ok && !c->bad;
+	free(c);
+	free(buf);
+	CHECK(ok);
+	return 0;
+}
+
 int main(void)
 {
 	double scale = test_scale();
@@ -587,7 +776,11 @@ int main(void)
 		fprintf(stderr, "FAILED: reject\n");
 	if (test_ref())
 		fprintf(stderr, "FAILED: mem_ref\n");
+	if (test_hint())
+		fprintf(stderr, "FAILED: da_to_va_hint\n");
 	if (test_concurrent(scale))
 		fprintf(stderr, "FAILED: concurrent add/lookup\n");
+	if (test_signal_interleave(scale))
+		fprintf(stderr, "FAILED: add interrupted by lookups\n");
 	return vrq_test_done("test_mem");
 }

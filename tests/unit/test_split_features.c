@@ -55,6 +55,7 @@ struct fm {
 	uint16_t cb_ev, cb_dis, irq_old;
 	uint64_t irqs, irq_decisions;
 	uint64_t unknown; /* decisions the model could not predict exactly */
+	struct vrq_split_cfg cfg0; /* the pair's config as vrq_test_pair_init made it */
 	uint64_t trace;	  /* FNV-1a over everything observed */
 };
 
@@ -128,24 +129,51 @@ static void fm_model_reset(struct fm *m)
 }
 
 /*
- * Pair with a given domain / config flags / extra features.  Returns 0, -1
- * on a setup failure, or the (negative VRQ_E*) init result when @p init_rc
- * is non-NULL and init failed.
+ * Re-initialise both roles over the pair's memory with a domain, config
+ * flags and extra features, and restart the model with @p seed.  0, or the
+ * failing init result (both roles are then left uninitialised).  Every
+ * scenario starts with this: one pair (memory) per config is enough.
  */
-static int fm_open(struct fm *m, const struct vrq_test_cfg *tc, enum vrq_domain dom,
-		   uint32_t flags, uint64_t extra, uint64_t seed, int *init_rc)
+static int fm_reinit(struct fm *m, enum vrq_domain dom, uint32_t flags, uint64_t extra,
+		     uint64_t seed)
 {
 	int rc;
 
+	vrq_split_drv_fini(&m->p.drv);
+	vrq_split_dev_fini(&m->p.dev);
+	m->p.cfg = m->cfg0;
+	m->p.cfg.domain = dom;
+	m->p.cfg.flags = flags;
+	m->p.cfg.features |= extra;
+	vrq_test_cfg_str(&m->tc, m->name, sizeof(m->name));
+	snprintf(m->name + strlen(m->name), sizeof(m->name) - strlen(m->name),
+		 " domain=%d flags=%u%s", (int)dom, flags, extra ? " +features" : "");
+	rc = vrq_split_drv_init(&m->p.drv, &m->p.cfg);
+	if (!rc) {
+		rc = vrq_split_dev_init(&m->p.dev, &m->p.cfg);
+		if (rc)
+			vrq_split_drv_fini(&m->p.drv);
+	}
+	if (rc) {
+		memset(&m->p.drv, 0, sizeof(m->p.drv));
+		memset(&m->p.dev, 0, sizeof(m->p.dev));
+		return rc;
+	}
+	m->rng = seed * 0x9e3779b97f4a7c15ull + 12345;
+	m->trace = 0xcbf29ce484222325ull;
+	m->kicks = m->kick_decisions = m->irqs = m->irq_decisions = m->unknown = 0;
+	fm_model_reset(m);
+	return 0;
+}
+
+/* The pair (memory, map, roles) for one config.  0 or -1. */
+static int fm_open(struct fm *m, const struct vrq_test_cfg *tc)
+{
 	memset(m, 0, sizeof(*m));
 	m->tc = *tc;
 	vrq_test_cfg_str(tc, m->name, sizeof(m->name));
-	snprintf(m->name + strlen(m->name), sizeof(m->name) - strlen(m->name),
-		 " domain=%d flags=%u", (int)dom, flags);
 	m->size = tc->size;
 	m->mask = (uint16_t)(tc->size - 1);
-	m->rng = seed * 0x9e3779b97f4a7c15ull + 12345;
-	m->trace = 0xcbf29ce484222325ull;
 	m->heads = (uint16_t *)calloc(tc->size, sizeof(*m->heads));
 	m->lens = (uint32_t *)calloc(tc->size, sizeof(*m->lens));
 	if (!m->heads || !m->lens)
@@ -154,34 +182,8 @@ static int fm_open(struct fm *m, const struct vrq_test_cfg *tc, enum vrq_domain 
 		fprintf(stderr, "pair init failed: %s\n", m->name);
 		return -1;
 	}
-	if (dom != VRQ_DOM_SMP || flags || extra) {
-		/* re-initialise both roles over the same memory */
-		vrq_split_drv_fini(&m->p.drv);
-		vrq_split_dev_fini(&m->p.dev);
-		m->p.cfg.domain = dom;
-		m->p.cfg.flags = flags;
-		m->p.cfg.features |= extra;
-		rc = vrq_split_drv_init(&m->p.drv, &m->p.cfg);
-		if (!rc) {
-			rc = vrq_split_dev_init(&m->p.dev, &m->p.cfg);
-			if (rc)
-				vrq_split_drv_fini(&m->p.drv);
-		}
-		if (rc) {
-			memset(&m->p.drv, 0, sizeof(m->p.drv));
-			memset(&m->p.dev, 0, sizeof(m->p.dev));
-			if (init_rc) {
-				*init_rc = rc;
-				return rc;
-			}
-			fprintf(stderr, "init failed (%d): %s\n", rc, m->name);
-			return -1;
-		}
-	}
-	if (init_rc)
-		*init_rc = 0;
-	fm_model_reset(m);
-	return 0;
+	m->cfg0 = m->p.cfg;
+	return fm_reinit(m, VRQ_DOM_SMP, 0, 0, 1) ? -1 : 0;
 }
 
 static void fm_close(struct fm *m)
@@ -579,16 +581,14 @@ static int fm_random(struct fm *m, uint64_t steps)
 	return 0;
 }
 
-static int test_random(const struct vrq_test_cfg *tc)
+static int test_random(struct fm *m)
 {
-	struct fm m;
-	int rc = -1;
+	int rc = fm_reinit(m, VRQ_DOM_SMP, 0, 0, 7);
 
-	if (fm_open(&m, tc, VRQ_DOM_SMP, 0, 0, 7, NULL) == 0)
-		rc = fm_random(&m, (uint64_t)(20000 * g_scale) + 200);
+	if (!rc)
+		rc = fm_random(m, (uint64_t)(20000 * g_scale) + 200);
 	if (rc)
-		fprintf(stderr, "  random notification scenario failed [%s]\n", m.name);
-	fm_close(&m);
+		fprintf(stderr, "  random notification scenario failed [%s]\n", m->name);
 	return rc;
 }
 
@@ -752,85 +752,111 @@ static int irq_sequence(struct fm *m)
 	return fm_drain(m);
 }
 
-static int test_sequences(const struct vrq_test_cfg *tc)
+static int test_sequences(struct fm *m)
 {
-	struct fm m;
-	int rc = -1;
+	int rc = fm_reinit(m, VRQ_DOM_SMP, 0, 0, 3);
 
-	if (fm_open(&m, tc, VRQ_DOM_SMP, 0, 0, 3, NULL) == 0)
-		rc = kick_sequence(&m);
-	if (rc)
-		fprintf(stderr, "  kick sequence failed [%s]\n", m.name);
-	fm_close(&m);
-	if (rc)
+	if (!rc)
+		rc = kick_sequence(m);
+	if (rc) {
+		fprintf(stderr, "  kick sequence failed [%s]\n", m->name);
 		return rc;
-	if (fm_open(&m, tc, VRQ_DOM_SMP, 0, 0, 4, NULL) == 0)
-		rc = irq_sequence(&m);
-	else
-		rc = -1;
+	}
+	rc = fm_reinit(m, VRQ_DOM_SMP, 0, 0, 4);
+	if (!rc)
+		rc = irq_sequence(m);
 	if (rc)
-		fprintf(stderr, "  interrupt sequence failed [%s]\n", m.name);
-	fm_close(&m);
+		fprintf(stderr, "  interrupt sequence failed [%s]\n", m->name);
 	return rc;
 }
 
-/* NOTIFICATION_DATA: vqn | avail_idx << 16, across the 16-bit wrap. */
-static int test_notification_data(const struct vrq_test_cfg *tc)
+/*
+ * NOTIFICATION_DATA: vqn | avail_idx << 16, across the 16-bit wrap.  A lean
+ * loop (it has to run 65536+ buffers per config): tokens, lengths and
+ * indices are still checked at every step.
+ */
+static int nd_check(struct fm *m, uint64_t published)
 {
 	static const uint16_t vqns[] = {0, 1, 0x1234, 0xffff};
-	struct fm m;
-	uint64_t target = 65536 + 600, n;
-	int rc = -1, got;
-	unsigned batch = tc->size < 7 ? tc->size : 7;
+	unsigned i;
 
-	if (fm_open(&m, tc, VRQ_DOM_SMP, 0, VRQ_FEATURE(VRQ_F_NOTIFICATION_DATA), 5, NULL))
-		goto out;
-	CHECK(vrq_split_drv_notification_data(&m.p.drv, 9) == 9u);
-	for (n = 0; n < target;) {
-		unsigned i;
-		uint32_t v;
+	for (i = 0; i < sizeof(vqns) / sizeof(vqns[0]); i++) {
+		uint32_t v = vrq_split_drv_notification_data(&m->p.drv, vqns[i]);
 
-		for (i = 0; i < batch; i++)
-			if (fm_add(&m))
-				goto out;
-		/* not published yet: the value still names the old index */
-		v = vrq_split_drv_notification_data(&m.p.drv, 3);
-		if (v != (3u | ((uint32_t)(uint16_t)m.published << 16)))
-			goto bad;
-		if (fm_publish(&m))
-			goto out;
-		for (i = 0; i < sizeof(vqns) / sizeof(vqns[0]); i++) {
-			v = vrq_split_drv_notification_data(&m.p.drv, vqns[i]);
-			if ((v & 0xffff) != vqns[i] || (v >> 16) != (uint16_t)m.published ||
-			    ((v >> 16) & 0x7fff) != (m.published & 0x7fff) ||
-			    (v >> 31) != ((m.published >> 15) & 1))
-				goto bad;
+		/* le32 { vqn : 16; next_off : 15; next_wrap : 1; } */
+		if ((v & 0xffff) != vqns[i] || (v >> 16) != (uint16_t)published ||
+		    ((v >> 16) & 0x7fff) != (published & 0x7fff) ||
+		    (v >> 31) != ((published >> 15) & 1)) {
+			fprintf(stderr, "notification data 0x%08x for vqn %u after %llu published\n", v,
+				vqns[i], (unsigned long long)published);
+			CHECK(0);
 		}
-		n += batch;
-		got = 1;
-		while (got)
-			if (fm_pop(&m, &got))
-				goto out;
-		while (m.pushed < m.popped)
-			if (fm_push(&m))
-				goto out;
-		if (fm_dev_publish(&m))
-			goto out;
-		got = 1;
-		while (got)
-			if (fm_get(&m, &got))
-				goto out;
 	}
-	CHECK(m.published > 65536);
-	rc = 0;
-	goto out;
-bad:
-	fprintf(stderr, "notification data 0x%08x after %llu published\n",
-		vrq_split_drv_notification_data(&m.p.drv, 3), (unsigned long long)m.published);
-out:
+	return 0;
+}
+
+static int nd_loop(struct fm *m, uint64_t target)
+{
+	struct vrq_seg seg[2];
+	struct vrq_chain ch;
+	uint64_t added = 0, published = 0;
+
+	if (nd_check(m, 0))
+		return -1;
+	while (published < target) {
+		/* one buffer per publish around the points where bit 15 and
+		 * the whole index roll over, bigger batches elsewhere */
+		uint16_t lo = (uint16_t)(published & 0x7fff);
+		unsigned k = lo >= 0x7ffd || lo <= 2 ? 1 : 64, i;
+		struct vrq_sg sg;
+		int rc;
+
+		if (k > m->size)
+			k = m->size;
+		for (i = 0; i < k; i++) {
+			sg.addr = vrq_test_buf_da(&m->p, (size_t)(added & m->mask) * BUF_STRIDE);
+			sg.len = BUF_LEN;
+			rc = vrq_split_drv_add(&m->p.drv, &sg, 0, 1, (void *)(uintptr_t)(added + 1));
+			CHECK_EQ(rc, 0);
+			added++;
+		}
+		/* not published yet: the value still names the old index */
+		if (nd_check(m, published))
+			return -1;
+		vrq_split_drv_publish(&m->p.drv);
+		published = added;
+		CHECK_EQ(vrq_le16_to_cpu(m->p.cfg.ring.avail->idx), (uint16_t)published);
+		if (nd_check(m, published))
+			return -1;
+		for (i = 0; i < k; i++) {
+			vrq_chain_init(&ch, seg, 2);
+			CHECK_EQ(vrq_split_dev_pop(&m->p.dev, &ch), 1);
+			CHECK_EQ(vrq_split_dev_push(&m->p.dev, ch.head, i % (BUF_LEN + 1)), 0);
+		}
+		vrq_split_dev_publish(&m->p.dev);
+		for (i = 0; i < k; i++) {
+			void *tok = NULL;
+			uint32_t len = 0xffffffff;
+
+			CHECK_EQ(vrq_split_drv_get_used(&m->p.drv, &tok, &len), 1);
+			CHECK(tok == (void *)(uintptr_t)(added - k + i + 1));
+			CHECK_EQ(len, i % (BUF_LEN + 1));
+		}
+		CHECK_EQ(vrq_split_drv_num_free(&m->p.drv), m->size);
+	}
+	CHECK(published > 65536);
+	CHECK_EQ(m->p.drv.st.used_len_clamped, 0);
+	return 0;
+}
+
+static int test_notification_data(struct fm *m)
+{
+	int rc = fm_reinit(m, VRQ_DOM_SMP, 0, VRQ_FEATURE(VRQ_F_NOTIFICATION_DATA), 5);
+
+	if (!rc)
+		rc = nd_loop(m, 65536 + 300);
 	if (rc)
-		fprintf(stderr, "  notification data failed [%s]\n", m.name);
-	fm_close(&m);
+		fprintf(stderr, "  notification data failed [%s]\n", m->name);
 	return rc;
 }
 
@@ -906,76 +932,74 @@ out:
 	return 0;
 }
 
-static int test_reset(const struct vrq_test_cfg *tc)
+static int test_reset(struct fm *m)
 {
-	struct fm m;
 	int rc = -1, round, got;
 
-	if (fm_open(&m, tc, VRQ_DOM_SMP, 0, 0, 11, NULL))
+	if (fm_reinit(m, VRQ_DOM_SMP, 0, 0, 11))
 		goto out;
 	for (round = 0; round < 6; round++) {
 		unsigned i, k;
 
 		/* some history, so indices are not at 0 */
-		if (fm_random(&m, (uint64_t)(500 * g_scale) + 50))
+		if (fm_random(m, (uint64_t)(500 * g_scale) + 50))
 			goto out;
 		/* in flight at every stage:
 		 * consumed < dev_published <= pushed <= popped <= published <= added */
 		/* (capped: detach rescans the slot table from 0 on every call,
 		 * which makes a full 32768-entry detach quadratic) */
-		k = m.size < 600 ? m.size : 600;
+		k = m->size < 600 ? m->size : 600;
 		for (i = 0; i < k; i++)
-			if (fm_add(&m))
+			if (fm_add(m))
 				goto out;
-		if (fm_publish(&m))
+		if (fm_publish(m))
 			goto out;
-		k = rnd_below(&m, (unsigned)(m.published - m.popped) + 1);
+		k = rnd_below(m, (unsigned)(m->published - m->popped) + 1);
 		for (i = 0; i < k; i++)
-			if (fm_pop(&m, &got))
+			if (fm_pop(m, &got))
 				goto out;
-		k = rnd_below(&m, (unsigned)(m.popped - m.pushed) + 1);
+		k = rnd_below(m, (unsigned)(m->popped - m->pushed) + 1);
 		for (i = 0; i < k; i++)
-			if (fm_push(&m))
+			if (fm_push(m))
 				goto out;
-		if (fm_dev_publish(&m))
+		if (fm_dev_publish(m))
 			goto out;
 		/* the driver takes part of it (IN_ORDER: maybe mid-batch) */
-		k = rnd_below(&m, (unsigned)(m.dev_published - m.consumed) + 1);
+		k = rnd_below(m, (unsigned)(m->dev_published - m->consumed) + 1);
 		for (i = 0; i < k; i++)
-			if (fm_get(&m, &got))
+			if (fm_get(m, &got))
 				goto out;
 		/* more pushed but not published, more added but not published */
-		if (m.pushed < m.popped && fm_push(&m))
+		if (m->pushed < m->popped && fm_push(m))
 			goto out;
 		if (round & 1) {
 			/* and the driver takes some after all: free slots to refill */
-			if (fm_get(&m, &got))
+			if (fm_get(m, &got))
 				goto out;
 		}
-		if (m.added - m.consumed < m.size && fm_add(&m))
+		if (m->added - m->consumed < m->size && fm_add(m))
 			goto out;
-		if (reset_round(&m))
+		if (reset_round(m))
 			goto out;
 		/* and the queue keeps working, notifications included */
-		if (fm_random(&m, (uint64_t)(500 * g_scale) + 50))
+		if (fm_random(m, (uint64_t)(500 * g_scale) + 50))
 			goto out;
 	}
 	rc = 0;
 out:
 	if (rc)
-		fprintf(stderr, "  reset failed [%s]\n", m.name);
-	fm_close(&m);
+		fprintf(stderr, "  reset failed [%s]\n", m->name);
 	return rc;
 }
 
 /* Domains and NO_IDX_CACHE: identical observable behaviour. */
-static int test_domains(const struct vrq_test_cfg *tc)
+static int test_domains(struct fm *m)
 {
 	static const struct {
 		enum vrq_domain dom;
 		uint32_t flags;
 	} var[] = {
-		{VRQ_DOM_SMP, 0},
+		{VRQ_DOM_SMP, 0}, /* the reference */
 		{VRQ_DOM_IO, 0},
 		{VRQ_DOM_SMP, VRQ_CFG_NO_IDX_CACHE},
 		{VRQ_DOM_IO, VRQ_CFG_NO_IDX_CACHE},
@@ -985,47 +1009,42 @@ static int test_domains(const struct vrq_test_cfg *tc)
 	uint64_t steps = (uint64_t)(4000 * g_scale) + 100, ref_trace = 0;
 	uint64_t ref_kicks = 0, ref_irqs = 0;
 	unsigned v;
+	int rc = -1;
 
 	for (v = 0; v < sizeof(var) / sizeof(var[0]); v++) {
-		struct fm m;
-		int init_rc = 0, rc;
+		int init_rc = fm_reinit(m, var[v].dom, var[v].flags, 0, 99);
 
-		rc = fm_open(&m, tc, var[v].dom, var[v].flags, 0, 99, &init_rc);
 		if (var[v].dom == VRQ_DOM_NONCOH && !vrq_domain_supported(VRQ_DOM_NONCOH)) {
-			fm_close(&m);
 			if (init_rc != -VRQ_ENOTSUP) {
 				fprintf(stderr, "NONCOH unsupported here but init returned %d [%s]\n",
-					init_rc, m.name);
-				CHECK(0);
+					init_rc, m->name);
+				goto out;
 			}
 			continue;
 		}
-		if (rc) {
-			fprintf(stderr, "init %d [%s]\n", init_rc, m.name);
-			fm_close(&m);
-			CHECK(0);
+		if (init_rc) {
+			fprintf(stderr, "init domain %d flags %u: %d\n", (int)var[v].dom,
+				var[v].flags, init_rc);
+			goto out;
 		}
-		rc = fm_random(&m, steps);
-		if (!rc && v > 0 &&
-		    (m.trace != ref_trace || m.kicks != ref_kicks || m.irqs != ref_irqs)) {
-			fprintf(stderr, "trace differs from the SMP run: kicks %llu/%llu irqs %llu/%llu\n",
-				(unsigned long long)m.kicks, (unsigned long long)ref_kicks,
-				(unsigned long long)m.irqs, (unsigned long long)ref_irqs);
-			rc = -1;
-			vrq_test_failures++;
-		}
+		if (fm_random(m, steps))
+			goto out;
 		if (v == 0) {
-			ref_trace = m.trace;
-			ref_kicks = m.kicks;
-			ref_irqs = m.irqs;
+			ref_trace = m->trace;
+			ref_kicks = m->kicks;
+			ref_irqs = m->irqs;
+		} else if (m->trace != ref_trace || m->kicks != ref_kicks || m->irqs != ref_irqs) {
+			fprintf(stderr, "trace differs from the SMP run: kicks %llu/%llu irqs %llu/%llu\n",
+				(unsigned long long)m->kicks, (unsigned long long)ref_kicks,
+				(unsigned long long)m->irqs, (unsigned long long)ref_irqs);
+			goto out;
 		}
-		if (rc)
-			fprintf(stderr, "  domain variant failed [%s]\n", m.name);
-		fm_close(&m);
-		if (rc)
-			return -1;
 	}
-	return 0;
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "  domain variant failed [%s]\n", m->name);
+	return rc;
 }
 
 /* Architecture support for non-coherent queues. */
@@ -1052,18 +1071,18 @@ static int test_domain_support(void)
 }
 
 /* Init argument validation. */
-static int test_init_args(const struct vrq_test_cfg *tc)
+static int test_init_args(struct fm *m)
 {
-	struct vrq_test_pair p;
+	const struct vrq_test_cfg *tc = &m->tc;
+	struct vrq_test_pair *pp = &m->p;
 	struct vrq_split_cfg cfg;
 	struct vrq_split_drv drv;
 	struct vrq_split_dev dev;
 	int ok = 0;
 
-	if (vrq_test_pair_init(&p, tc, 4096)) {
-		vrq_test_pair_fini(&p);
-		CHECK(0);
-	}
+	/* local drv / dev structs over the pair's memory; the pair's own roles
+	 * are re-initialised by the next scenario */
+	pp->cfg = m->cfg0;
 
 #define BOTH_EINVAL(what)                                                                      \
 	do {                                                                                   \
@@ -1077,10 +1096,10 @@ static int test_init_args(const struct vrq_test_cfg *tc)
 				vrq_split_dev_fini(&dev);                                      \
 			goto out;                                                              \
 		}                                                                              \
-		cfg = p.cfg;                                                                   \
+		cfg = pp->cfg;                                                                   \
 	} while (0)
 
-	cfg = p.cfg;
+	cfg = pp->cfg;
 	cfg.size = 0;
 	BOTH_EINVAL("size 0");
 	cfg.size = 3;
@@ -1089,13 +1108,13 @@ static int test_init_args(const struct vrq_test_cfg *tc)
 	BOTH_EINVAL("size not a power of two");
 	cfg.size = 65535;
 	BOTH_EINVAL("size 65535");
-	cfg.ring.desc = (struct vrq_split_desc *)(void *)((uint8_t *)p.cfg.ring.desc + 8);
+	cfg.ring.desc = (struct vrq_split_desc *)(void *)((uint8_t *)pp->cfg.ring.desc + 8);
 	BOTH_EINVAL("desc misaligned (8)");
-	cfg.ring.desc = (struct vrq_split_desc *)(void *)((uint8_t *)p.cfg.ring.desc + 4);
+	cfg.ring.desc = (struct vrq_split_desc *)(void *)((uint8_t *)pp->cfg.ring.desc + 4);
 	BOTH_EINVAL("desc misaligned (4)");
-	cfg.ring.avail = (struct vrq_split_avail *)(void *)((uint8_t *)p.cfg.ring.avail + 1);
+	cfg.ring.avail = (struct vrq_split_avail *)(void *)((uint8_t *)pp->cfg.ring.avail + 1);
 	BOTH_EINVAL("avail misaligned");
-	cfg.ring.used = (struct vrq_split_used *)(void *)((uint8_t *)p.cfg.ring.used + 2);
+	cfg.ring.used = (struct vrq_split_used *)(void *)((uint8_t *)pp->cfg.ring.used + 2);
 	BOTH_EINVAL("used misaligned");
 	cfg.ring.desc = NULL;
 	BOTH_EINVAL("desc NULL");
@@ -1125,21 +1144,21 @@ static int test_init_args(const struct vrq_test_cfg *tc)
 		goto out;
 	}
 	vrq_split_drv_fini(&drv);
-	cfg = p.cfg;
+	cfg = pp->cfg;
 	/* indirect pool: misaligned pointer or DA, or missing */
 	if (tc->indirect) {
-		cfg.ind_pool = (struct vrq_split_desc *)(void *)((uint8_t *)p.cfg.ind_pool + 8);
+		cfg.ind_pool = (struct vrq_split_desc *)(void *)((uint8_t *)pp->cfg.ind_pool + 8);
 		if (vrq_split_drv_init(&drv, &cfg) != -VRQ_EINVAL)
 			goto out;
-		cfg = p.cfg;
+		cfg = pp->cfg;
 		cfg.ind_pool_da += 8;
 		if (vrq_split_drv_init(&drv, &cfg) != -VRQ_EINVAL)
 			goto out;
-		cfg = p.cfg;
+		cfg = pp->cfg;
 		cfg.ind_pool = NULL;
 		if (vrq_split_drv_init(&drv, &cfg) != -VRQ_EINVAL)
 			goto out;
-		cfg = p.cfg;
+		cfg = pp->cfg;
 	}
 	/* caller-supplied private state is used and not freed by fini */
 	{
@@ -1152,36 +1171,36 @@ static int test_init_args(const struct vrq_test_cfg *tc)
 			free(vp);
 			goto out;
 		}
-		vrq_split_drv_fini(&p.drv);
-		vrq_split_dev_fini(&p.dev);
+		vrq_split_drv_fini(&pp->drv);
+		vrq_split_dev_fini(&pp->dev);
 		cfg.priv = dp;
-		r1 = vrq_split_drv_init(&p.drv, &cfg);
+		r1 = vrq_split_drv_init(&pp->drv, &cfg);
 		cfg.priv = vp;
-		r2 = vrq_split_dev_init(&p.dev, &cfg);
+		r2 = vrq_split_dev_init(&pp->dev, &cfg);
 		if (!r1 && !r2) {
-			struct vrq_sg sg = {vrq_test_buf_da(&p, 0), 16};
+			struct vrq_sg sg = {vrq_test_buf_da(pp, 0), 16};
 			struct vrq_seg seg[1];
 			struct vrq_chain ch;
 			void *tok = NULL;
 			uint32_t len = 0;
 
 			vrq_chain_init(&ch, seg, 1);
-			r1 = vrq_split_drv_add(&p.drv, &sg, 0, 1, &p) ||
-			     vrq_split_drv_kick_prepare(&p.drv) != 1 ||
-			     vrq_split_dev_pop(&p.dev, &ch) != 1 ||
-			     vrq_split_dev_push(&p.dev, ch.head, 5) ||
-			     vrq_split_dev_notify_prepare(&p.dev) != 1 ||
-			     vrq_split_drv_get_used(&p.drv, &tok, &len) != 1 || tok != (void *)&p ||
+			r1 = vrq_split_drv_add(&pp->drv, &sg, 0, 1, pp) ||
+			     vrq_split_drv_kick_prepare(&pp->drv) != 1 ||
+			     vrq_split_dev_pop(&pp->dev, &ch) != 1 ||
+			     vrq_split_dev_push(&pp->dev, ch.head, 5) ||
+			     vrq_split_dev_notify_prepare(&pp->dev) != 1 ||
+			     vrq_split_drv_get_used(&pp->drv, &tok, &len) != 1 || tok != (void *)pp ||
 			     len != 5;
 		}
-		vrq_split_drv_fini(&p.drv); /* must not free dp / vp */
-		vrq_split_dev_fini(&p.dev);
+		vrq_split_drv_fini(&pp->drv); /* must not free dp / vp */
+		vrq_split_dev_fini(&pp->dev);
 		memset(dp, 0x5a, vrq_split_drv_priv_size(tc->size)); /* still ours */
 		memset(vp, 0x5a, vrq_split_dev_priv_size(tc->size));
 		free(dp);
 		free(vp);
-		memset(&p.drv, 0, sizeof(p.drv));
-		memset(&p.dev, 0, sizeof(p.dev));
+		memset(&pp->drv, 0, sizeof(pp->drv));
+		memset(&pp->dev, 0, sizeof(pp->dev));
 		if (r1 || r2) {
 			fprintf(stderr, "init with caller priv: %d %d\n", r1, r2);
 			goto out;
@@ -1190,7 +1209,6 @@ static int test_init_args(const struct vrq_test_cfg *tc)
 	ok = 1;
 out:
 #undef BOTH_EINVAL
-	vrq_test_pair_fini(&p);
 	if (!ok) {
 		char name[96];
 
@@ -1212,9 +1230,11 @@ int main(void)
 	VRQ_FOR_EACH_CONFIG(tc)
 	{
 		int fails = vrq_test_failures;
+		struct fm m;
 
-		if (test_init_args(&tc) || test_sequences(&tc) || test_random(&tc) ||
-		    test_notification_data(&tc) || test_reset(&tc) || test_domains(&tc)) {
+		if (fm_open(&m, &tc) || test_init_args(&m) || test_sequences(&m) ||
+		    test_random(&m) || test_notification_data(&m) || test_reset(&m) ||
+		    test_domains(&m)) {
 			char name[96];
 
 			vrq_test_cfg_str(&tc, name, sizeof(name));
@@ -1222,6 +1242,7 @@ int main(void)
 			if (vrq_test_failures == fails)
 				vrq_test_failures++;
 		}
+		fm_close(&m);
 	}
 	return vrq_test_done("test_split_features");
 }
