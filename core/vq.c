@@ -10,11 +10,12 @@ size_t vrq_vq_ring_bytes(enum vrq_ring_kind kind, uint16_t size, size_t area_ali
 		struct vrq_packed_layout l;
 
 		return vrq_packed_layout(size, area_align, &l) ? 0 : l.total;
-	} else {
+	} else if (kind == VRQ_RING_SPLIT) {
 		struct vrq_split_layout l;
 
 		return vrq_split_layout(size, area_align, &l) ? 0 : l.total;
 	}
+	return 0;
 }
 
 static int split_cfg(const struct vrq_vq_cfg *c, struct vrq_split_cfg *s)

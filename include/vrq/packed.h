@@ -121,26 +121,31 @@ VRQ_ALWAYS_INLINE void vrq__packed_ev_write(const enum vrq_domain DOM, struct vr
 /*
  * Kick / interrupt decision against an event suppression snapshot: @p cur
  * is the next position (with its wrap counter @p wrap) after the newly
- * published range of @p added descriptors (Linux
- * virtqueue_kick_prepare_packed arithmetic: an event offset from the other
- * lap is moved down by the ring size so that vrq_need_event() compares in
- * one frame).
+ * published range of @p added descriptors.  A (position, wrap) pair is
+ * unique modulo two laps, so both the event and cur are mapped into
+ * [0, 2 * size) (wrap 1 -> first lap, wrap 0 -> second) and the event
+ * fires iff it lies among the last @p added positions before cur.  For
+ * added < size this is Linux virtqueue_kick_prepare_packed()'s answer; it
+ * stays exact up to two laps, where that arithmetic over-notifies.
  */
 VRQ_ALWAYS_INLINE bool vrq__packed_need_event(uint32_t ev, uint16_t cur, bool wrap, uint16_t added,
 					      uint16_t size, bool event_idx)
 {
-	uint16_t flags = (uint16_t)(ev >> 16) & 3, off_wrap = (uint16_t)ev, event;
+	uint16_t flags = (uint16_t)(ev >> 16) & 3, off_wrap = (uint16_t)ev;
+	uint32_t laps2 = 2u * size, c, e, d;
 
 	if (flags == VRQ_PACKED_EVENT_FLAG_DISABLE)
 		return false;
 	if (flags != VRQ_PACKED_EVENT_FLAG_DESC || !event_idx)
 		return true; /* ENABLE (and the reserved value 3: notify, to be safe) */
-	if (added >= size)
-		return true; /* a whole lap since the last decision */
-	event = off_wrap & 0x7fff;
-	if ((bool)(off_wrap >> 15) != wrap)
-		event = (uint16_t)(event - size);
-	return vrq_need_event(event, cur, (uint16_t)(cur - added));
+	c = cur + (wrap ? 0u : size);
+	e = (off_wrap & 0x7fffu) + ((off_wrap >> 15) ? 0u : size);
+	if (VRQ_UNLIKELY((off_wrap & 0x7fffu) >= size) || added >= laps2)
+		return true; /* bogus offset from the peer, or two whole laps */
+	d = c + laps2 - e - 1; /* (c - e - 1) mod 2 * size, without a division */
+	if (d >= laps2)
+		d -= laps2;
+	return d < added;
 }
 
 /* Advance a ring position by @p n (< size) with wrap-counter toggle. */
@@ -421,11 +426,11 @@ VRQ_INLINE bool vrq_packed_drv_kick_prepare(struct vrq_packed_drv *q)
 
 /**
  * @brief NOTIFICATION_DATA value: vqn | next_off << 16 | next_wrap << 31,
- *        the next descriptor not yet made available.
+ *        the next descriptor not yet made available (i.e. published).
  */
 VRQ_INLINE uint32_t vrq_packed_drv_notification_data(const struct vrq_packed_drv *q, uint16_t vqn)
 {
-	return (uint32_t)vqn | (uint32_t)q->next_avail << 16 | (uint32_t)q->avail_wrap << 31;
+	return (uint32_t)vqn | (uint32_t)q->pub_pos << 16 | (uint32_t)q->pub_wrap << 31;
 }
 
 VRQ_ALWAYS_INLINE int vrq__packed_drv_error(struct vrq_packed_drv *q, int err)

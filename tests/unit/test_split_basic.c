@@ -39,8 +39,9 @@
 #define MARK 0xee			   /* writable bytes before the device writes */
 /*
  * Record areas live in a third region of the pair's memory map (calloc'ed
- * here: a memset of tens of MiB is slow under TSan), so segments of one
- * chain alternate between regions as the device resolves them.
+ * here: a memset of tens of MiB is slow under TSan).  The device resolves
+ * pool tables in region 0, wrap_fast() buffers in region 1 and these in
+ * region 2.
  */
 #define AREA_DA 0x300000000000ull
 #define AREA_ID 2
@@ -195,6 +196,8 @@ static int ctx_init(struct ctx *c, const struct vrq_test_cfg *tc, uint64_t seed)
 	c->area = (uint8_t *)calloc((size_t)tc->size + 1, STRIDE);
 	if (!c->recs || !c->free_recs || !c->avail_q || !c->done_q || !c->pend || !c->head_busy ||
 	    !c->area)
+		return -1;
+	if ((uintptr_t)c->area % 16) /* caller indirect tables inside */
 		return -1;
 	/* the pair's own buffer region: one-segment buffers of wrap_fast() */
 	if (vrq_test_pair_init(&c->p, tc, (size_t)tc->size * 16) ||

@@ -1222,7 +1222,7 @@ static int test_add_indirect(struct ctx *c)
 	int added;
 
 	if (!c->tc.indirect) {
-		uint8_t tbl[32] __attribute__((aligned(16)));
+		_Alignas(16) uint8_t tbl[32];
 		struct vrq_sg sg[2] = {{VRQ_TEST_BUF_DA, 4}, {VRQ_TEST_BUF_DA + 64, 4}};
 
 		CHECK_EQ(add_indirect_raw(c, sg, 1, 1, tbl, VRQ_TEST_BUF_DA + 4096), -VRQ_EINVAL);
@@ -1493,14 +1493,15 @@ static int test_interleave(struct ctx *c)
  * One fill / drain round.  @full: add random shapes until one does not fit
  * (ENOSPC exactly then), top up with single segments until no descriptor is
  * free, and check ENOSPC again; otherwise add a random number of buffers
- * (so that the start position drifts around the ring).  Then round trip
+ * (so that the start position drifts around the ring); @maxn segments per
+ * buffer at most.  Then round trip
  * everything with one publish on each side.
  */
-static int fill_round(struct ctx *c, int full, unsigned maxlen, uint64_t *buffers)
+static int fill_round(struct ctx *c, int full, unsigned maxlen, unsigned maxn, uint64_t *buffers)
 {
 	const struct vrq_drv_stats *ds = vrq_vq_drv_stats(&c->p.drv);
 	const struct vrq_dev_stats *vs = vrq_vq_dev_stats(&c->p.dev);
-	unsigned maxn = max_segs(c), want = full ? ~0u : 1 + rnd_below(c, c->size), cnt = 0;
+	unsigned want = full ? ~0u : 1 + rnd_below(c, c->size), cnt = 0;
 	uint64_t added0 = c->added, pubs, dpubs;
 	int added = 1;
 
@@ -1554,36 +1555,41 @@ static int test_fill_drain(struct ctx *c)
 {
 	uint64_t buffers = 0, mixed_target = (uint64_t)(6000 * g_scale) + 1;
 	uint64_t wrap_target, start, start_pos, straddles0 = c->straddles;
+	unsigned wrap_maxn = max_segs(c);
 
 	c->used_policy = 1;
 	while (buffers < mixed_target)
-		if (fill_round(c, 1, SEGMAX, &buffers))
+		if (fill_round(c, 1, SEGMAX, max_segs(c), &buffers))
 			return -1;
 	/*
 	 * Many full wraps, short segments: split crosses the 16-bit index
 	 * wrap (at least 65536 + 2 * size buffers whatever the scale); packed
 	 * flips its wrap counters many times (>= 70000 buffers at scale 1,
-	 * at least three laps whatever the scale).
+	 * at least three laps whatever the scale).  The split index counts
+	 * buffers: shorter chains there (up to 4 segments; with INDIRECT up
+	 * to 2 more than a pool table, so that direct chains still occur).
 	 */
 	if (!c->packed) {
+		unsigned cap = c->tc.indirect ? VRQ_TEST_IND_MAX + 2 : 4;
+
+		if (wrap_maxn > cap)
+			wrap_maxn = cap;
 		wrap_target = (uint64_t)(70000 * (g_scale > 1.0 ? g_scale : 1.0));
 		if (wrap_target < 65536 + 2 * (uint64_t)c->size)
 			wrap_target = 65536 + 2 * (uint64_t)c->size;
 	} else {
 		wrap_target = (uint64_t)(70000 * g_scale);
-		if (wrap_target < 3 * (uint64_t)c->size + 16)
-			wrap_target = 3 * (uint64_t)c->size + 16;
 	}
 	start = c->added;
 	start_pos = c->add_pos;
 	buffers = 0;
-	while (buffers < wrap_target)
-		if (fill_round(c, (int)rnd_below(c, 2), 4, &buffers))
+	while (buffers < wrap_target || (c->packed && c->add_pos - start_pos < 3 * (uint64_t)c->size))
+		if (fill_round(c, (int)rnd_below(c, 2), 4, wrap_maxn, &buffers))
 			return -1;
 	/* and the full patterns again right after it */
 	buffers = 0;
 	while (buffers < mixed_target / 2 + 1)
-		if (fill_round(c, 1, SEGMAX, &buffers))
+		if (fill_round(c, 1, SEGMAX, max_segs(c), &buffers))
 			return -1;
 	CHECK(c->added - start >= wrap_target);
 	if (!c->packed) {
