@@ -18,7 +18,7 @@ static int valid_size(uint16_t size)
 	return size >= 1 && size <= VRQ_QUEUE_SIZE_MAX;
 }
 
-int vrq_packed_layout(uint16_t size, size_t area_align, struct vrq_packed_layout *l)
+int vrq_packed_layout_calc(uint16_t size, size_t area_align, struct vrq_packed_layout *l)
 {
 	size_t ev_align;
 

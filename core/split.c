@@ -35,7 +35,7 @@ static void area_sizes(uint16_t size, struct vrq_split_layout *l)
 	l->used_size = 6 + sizeof(struct vrq_split_used_elem) * (size_t)size;
 }
 
-int vrq_split_layout(uint16_t size, size_t area_align, struct vrq_split_layout *l)
+int vrq_split_layout_calc(uint16_t size, size_t area_align, struct vrq_split_layout *l)
 {
 	if (!l || !valid_size(size) || (area_align && !is_pow2(area_align)) || area_align > MAX_ALIGN)
 		return -VRQ_EINVAL;

@@ -9,11 +9,11 @@ size_t vrq_vq_ring_bytes(enum vrq_ring_kind kind, uint16_t size, size_t area_ali
 	if (kind == VRQ_RING_PACKED) {
 		struct vrq_packed_layout l;
 
-		return vrq_packed_layout(size, area_align, &l) ? 0 : l.total;
+		return vrq_packed_layout_calc(size, area_align, &l) ? 0 : l.total;
 	} else if (kind == VRQ_RING_SPLIT) {
 		struct vrq_split_layout l;
 
-		return vrq_split_layout(size, area_align, &l) ? 0 : l.total;
+		return vrq_split_layout_calc(size, area_align, &l) ? 0 : l.total;
 	}
 	return 0;
 }
@@ -21,7 +21,7 @@ size_t vrq_vq_ring_bytes(enum vrq_ring_kind kind, uint16_t size, size_t area_ali
 static int split_cfg(const struct vrq_vq_cfg *c, struct vrq_split_cfg *s)
 {
 	struct vrq_split_layout l;
-	int rc = vrq_split_layout(c->size, c->area_align, &l);
+	int rc = vrq_split_layout_calc(c->size, c->area_align, &l);
 
 	if (rc)
 		return rc;
@@ -42,7 +42,7 @@ static int split_cfg(const struct vrq_vq_cfg *c, struct vrq_split_cfg *s)
 static int packed_cfg(const struct vrq_vq_cfg *c, struct vrq_packed_cfg *p)
 {
 	struct vrq_packed_layout l;
-	int rc = vrq_packed_layout(c->size, c->area_align, &l);
+	int rc = vrq_packed_layout_calc(c->size, c->area_align, &l);
 
 	if (rc)
 		return rc;

@@ -60,7 +60,7 @@ struct vrq_packed_layout {
  *        areas aligned to at least @p area_align (e.g. 64).
  * @return 0 or -VRQ_EINVAL.
  */
-int vrq_packed_layout(uint16_t size, size_t area_align, struct vrq_packed_layout *l);
+int vrq_packed_layout_calc(uint16_t size, size_t area_align, struct vrq_packed_layout *l);
 
 /** @brief Local pointers to the three areas. */
 struct vrq_packed_ring {

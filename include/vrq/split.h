@@ -65,7 +65,7 @@ struct vrq_split_layout {
  *        @p area_align, e.g. 64 so that no two areas share a cache line).
  * @return 0 or -VRQ_EINVAL (size not a power of two in [1, 32768], bad align).
  */
-int vrq_split_layout(uint16_t size, size_t area_align, struct vrq_split_layout *l);
+int vrq_split_layout_calc(uint16_t size, size_t area_align, struct vrq_split_layout *l);
 
 /**
  * @brief Legacy contiguous layout: descriptors, avail, padding to

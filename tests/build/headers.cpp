@@ -8,6 +8,9 @@
 #include <vrq/err.h>
 #include <vrq/mem.h>
 #include <vrq/split.h>
+#include <vrq/packed.h>
+#include <vrq/types.h>
+#include <vrq/vq.h>
 
 #include <cstdio>
 #include <cstring>
@@ -27,6 +30,14 @@ int main()
 		return 1;
 	if (!vrq_need_event(0, 1, 0) || vrq_need_event(5, 1, 0))
 		return 1;
+	{
+		struct vrq_split_layout sl;
+		struct vrq_packed_layout pl;
+
+		if (vrq_split_layout_calc(256, 64, &sl) || vrq_packed_layout_calc(255, 64, &pl) ||
+		    vrq_vq_ring_bytes(VRQ_RING_PACKED, 255, 64) != pl.total)
+			return 1;
+	}
 	std::printf("headers_cxx: ok (%s)\n", msg);
 	return 0;
 }

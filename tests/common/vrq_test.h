@@ -107,7 +107,7 @@ static inline int vrq_test_pair_init(struct vrq_test_pair *p, const struct vrq_t
 
 	memset(p, 0, sizeof(*p));
 	p->tc = *tc;
-	if (vrq_split_layout(tc->size, 64, &p->lay))
+	if (vrq_split_layout_calc(tc->size, 64, &p->lay))
 		return -1;
 	pool_off = p->lay.total;
 	pool_bytes = tc->indirect ? (size_t)tc->size * VRQ_TEST_IND_MAX * 16 : 0;

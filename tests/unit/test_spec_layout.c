@@ -8,7 +8,7 @@
  * cannot fold a wrong header constant into a matching wrong expectation:
  *  - struct sizes and field offsets (offsetof), flag values, feature bits,
  *    status bits;
- *  - vrq_split_layout() / vrq_split_layout_legacy() against the spec
+ *  - vrq_split_layout_calc() / vrq_split_layout_legacy() against the spec
  *    formulas computed independently here, and rejection of bad sizes and
  *    alignments;
  *  - vrq_need_event() against a brute-force reading of the spec rule
@@ -179,7 +179,7 @@ static int check_modern(uint16_t n, size_t area_align)
 	int rc;
 
 	memset(&l, 0xa5, sizeof(l));
-	rc = vrq_split_layout(n, area_align, &l);
+	rc = vrq_split_layout_calc(n, area_align, &l);
 	if (rc) {
 		fprintf(stderr, "layout(%u, %zu) = %d\n", n, area_align, rc);
 		CHECK_EQ(rc, 0);
@@ -266,11 +266,11 @@ static int test_layout(void)
 	CHECK_EQ(vrq_split_layout_legacy(1, 4096, &l), 0);
 	CHECK_EQ(l.used_off, 4096);
 	CHECK_EQ(l.total, 8192);
-	CHECK_EQ(vrq_split_layout(256, 0, &l), 0);
+	CHECK_EQ(vrq_split_layout_calc(256, 0, &l), 0);
 	/* desc 4096 @0, avail 518 @4096, used 2054 @4616 */
 	CHECK_EQ(l.avail_off, 4096);
 	CHECK_EQ(l.used_off, 4616);
-	CHECK_EQ(vrq_split_layout(1, 64, &l), 0);
+	CHECK_EQ(vrq_split_layout_calc(1, 64, &l), 0);
 	CHECK_EQ(l.avail_off, 64);
 	CHECK_EQ(l.used_off, 128);
 	CHECK_EQ(l.total, 192);
@@ -281,18 +281,18 @@ static int test_layout(void)
 					       32769, 40000, 49152, 65535};
 
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			if (vrq_split_layout(bad[i], 64, &l) != -VRQ_EINVAL ||
-			    vrq_split_layout(bad[i], 0, &l) != -VRQ_EINVAL ||
+			if (vrq_split_layout_calc(bad[i], 64, &l) != -VRQ_EINVAL ||
+			    vrq_split_layout_calc(bad[i], 0, &l) != -VRQ_EINVAL ||
 			    vrq_split_layout_legacy(bad[i], 4096, &l) != -VRQ_EINVAL) {
 				fprintf(stderr, "size %u accepted\n", bad[i]);
 				CHECK(0);
 			}
 		}
 	}
-	CHECK_EQ(vrq_split_layout(256, 3, &l), -VRQ_EINVAL);
-	CHECK_EQ(vrq_split_layout(256, 48, &l), -VRQ_EINVAL);
-	CHECK_EQ(vrq_split_layout(256, 4097, &l), -VRQ_EINVAL);
-	CHECK_EQ(vrq_split_layout(256, 64, NULL), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_layout_calc(256, 3, &l), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_layout_calc(256, 48, &l), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_layout_calc(256, 4097, &l), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_layout_calc(256, 64, NULL), -VRQ_EINVAL);
 	CHECK_EQ(vrq_split_layout_legacy(256, 0, &l), -VRQ_EINVAL);
 	CHECK_EQ(vrq_split_layout_legacy(256, 3000, &l), -VRQ_EINVAL);
 	CHECK_EQ(vrq_split_layout_legacy(256, 4095, &l), -VRQ_EINVAL);
@@ -305,7 +305,7 @@ static int test_layout(void)
 		int ok;
 
 		CHECK(mem != NULL);
-		if (vrq_split_layout(128, 64, &l)) {
+		if (vrq_split_layout_calc(128, 64, &l)) {
 			free(mem);
 			CHECK(0);
 		}
@@ -333,14 +333,14 @@ static int test_layout_huge_align(void)
 	 */
 	{
 		size_t huge = (size_t)1 << (sizeof(size_t) * CHAR_BIT - 1);
-		int rc = vrq_split_layout(256, huge, &l);
+		int rc = vrq_split_layout_calc(256, huge, &l);
 
 		if (rc == 0) {
 			if (!(l.avail_off >= l.desc_off + l.desc_size &&
 			      l.used_off >= l.avail_off + l.avail_size &&
 			      l.total >= l.used_off + l.used_size && l.used_off > l.avail_off)) {
 				fprintf(stderr,
-					"vrq_split_layout(256, 2^%zu) returned 0 with an inconsistent "
+					"vrq_split_layout_calc(256, 2^%zu) returned 0 with an inconsistent "
 					"layout: avail_off=%zu used_off=%zu total=%zu\n",
 					sizeof(size_t) * CHAR_BIT - 1, l.avail_off, l.used_off,
 					l.total);
