@@ -118,6 +118,7 @@ static void drv_rebuild(struct vrq_split_drv *q)
 	q->last_used = q->used_cache = 0;
 	q->ino_tail = 0;
 	q->ino_batch = false;
+	q->detach_pos = 0;
 	q->broken = 0;
 	q->cb_enabled = true;
 	vrq__shm_wrote(q->dom, q->avail, 6 + 2 * (size_t)q->size);
@@ -175,13 +176,14 @@ void vrq_split_drv_fini(struct vrq_split_drv *q)
 
 int vrq_split_drv_detach(struct vrq_split_drv *q, void **token)
 {
-	uint32_t i;
+	/* resume after the last slot handed back: detaching all is O(size) */
+	for (; q->detach_pos < q->size; q->detach_pos++) {
+		struct vrq_split_drv_slot *s = &q->slot[q->detach_pos];
 
-	for (i = 0; i < q->size; i++) {
-		if (q->slot[i].ndesc) {
-			*token = q->slot[i].token;
-			q->num_free += q->slot[i].ndesc;
-			q->slot[i].ndesc = 0;
+		if (s->ndesc) {
+			*token = s->token;
+			q->num_free += s->ndesc;
+			s->ndesc = 0;
 			return 1;
 		}
 	}

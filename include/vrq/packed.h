@@ -210,6 +210,7 @@ struct vrq_packed_drv {
 	uint16_t next_used;  /**< next descriptor to check for used */
 	bool used_wrap;
 	bool ino_batch;	     /**< IN_ORDER: expanding a batch entry */
+	uint32_t detach_pos; /**< vrq_packed_drv_detach() cursor */
 	uint16_t ino_batch_id;
 	uint32_t ino_batch_len;
 	uint16_t num_free; /**< free descriptors */

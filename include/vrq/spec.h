@@ -199,7 +199,8 @@ VRQ_INLINE uint32_t vrq_split_notification_data(uint16_t vqn, uint16_t avail_idx
 /* ---- Event index helper (virtio_ring.h in the spec appendix) -------------- */
 /**
  * @brief True if moving an index from @p old_idx to @p new_idx crossed
- *        @p event_idx, i.e. the peer asked to be notified in (old, new].
+ *        @p event_idx, i.e. event_idx lies in [old, new): the peer asked to
+ *        be notified once the entry at event_idx was written.
  */
 VRQ_INLINE int vrq_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old_idx)
 {

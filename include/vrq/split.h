@@ -159,6 +159,7 @@ struct vrq_split_drv {
 	uint32_t pub_seq;	 /**< st.added at the last publish */
 	uint32_t ino_batch_len;
 	bool ino_batch; /**< IN_ORDER: a used entry is being expanded */
+	uint32_t detach_pos; /**< vrq_split_drv_detach() cursor */
 	int broken;	/**< 0 or the negative VRQ_E* code that stopped the queue */
 	void *priv_alloc;
 	struct vrq_drv_stats st;
@@ -223,7 +224,8 @@ VRQ_ALWAYS_INLINE void vrq__split_drv_put_avail(struct vrq_split_drv *q, uint16_
  * between caches altogether.
  */
 VRQ_ALWAYS_INLINE void vrq__split_put_desc(struct vrq_split_desc *d, uint64_t addr, uint32_t len,
-					   uint16_t flags, uint16_t next, const enum vrq_domain DOM)
+					   uint16_t flags, uint16_t next, const bool compare,
+					   const enum vrq_domain DOM)
 {
 	struct vrq_split_desc v;
 	uint64_t want[2], have[2];
@@ -233,12 +235,14 @@ VRQ_ALWAYS_INLINE void vrq__split_put_desc(struct vrq_split_desc *d, uint64_t ad
 	v.flags = vrq_cpu_to_le16(flags);
 	v.next = vrq_cpu_to_le16(next);
 	/* two 8-byte compares (memcmp of 16 bytes is a libc call at -O2) */
-	memcpy(want, &v, sizeof(v));
-	memcpy(have, d, sizeof(v));
-	if ((want[0] ^ have[0]) | (want[1] ^ have[1])) {
-		memcpy(d, &v, sizeof(v));
-		vrq__shm_wrote(DOM, d, sizeof(v));
+	if (compare) {
+		memcpy(want, &v, sizeof(v));
+		memcpy(have, d, sizeof(v));
+		if (!((want[0] ^ have[0]) | (want[1] ^ have[1])))
+			return;
 	}
+	memcpy(d, &v, sizeof(v));
+	vrq__shm_wrote(DOM, d, sizeof(v));
 }
 
 /* How vrq__split_fill() links descriptor i to the next one. */
@@ -274,8 +278,10 @@ VRQ_ALWAYS_INLINE uint32_t vrq__split_fill(const struct vrq_split_drv *q, struct
 			nx = q->slot[i].next;
 		if (k + 1 < n)
 			flags |= VRQ_DESC_F_NEXT;
+		/* a caller's indirect table may be uninitialised: write it
+		 * plainly; only the ring (initialised at init) is compared */
 		vrq__split_put_desc(&tbl[i], sg[k].addr, sg[k].len, flags,
-				    (uint16_t)(k + 1 < n ? nx : 0), DOM);
+				    (uint16_t)(k + 1 < n ? nx : 0), link != VRQ__LINK_TABLE, DOM);
 		if (k >= n_out)
 			in_len += sg[k].len;
 		last = i;
@@ -308,7 +314,7 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_add(struct vrq_split_drv *q, const struct v
 	if (ind) {
 		in_len = vrq__split_fill(q, ind, 0, sg, n_out, n, &last, VRQ__LINK_TABLE, DOM);
 		vrq__split_put_desc(&q->desc[head], ind_da, (uint32_t)(n * sizeof(*ind)),
-				    VRQ_DESC_F_INDIRECT, 0, DOM);
+				    VRQ_DESC_F_INDIRECT, 0, true, DOM);
 		last = head;
 	} else if (q->in_order) {
 		in_len = vrq__split_fill(q, q->desc, head, sg, n_out, n, &last, VRQ__LINK_IN_ORDER,
