@@ -114,6 +114,7 @@ static void drv_rebuild(struct vrq_split_drv *q)
 	}
 	q->avail_idx = q->avail_pub = q->kick_old = 0;
 	q->free_head = 0;
+	q->free_tail = (uint16_t)(q->size - 1);
 	q->num_free = q->size;
 	q->last_used = q->used_cache = 0;
 	q->ino_tail = 0;

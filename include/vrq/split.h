@@ -150,6 +150,7 @@ struct vrq_split_drv {
 	uint16_t avail_pub; /**< last value stored to avail->idx */
 	uint16_t kick_old;  /**< avail idx at the previous kick decision */
 	uint16_t free_head; /**< free list head; IN_ORDER: next descriptor in ring order */
+	uint16_t free_tail; /**< free list tail (FIFO: see vrq__split_drv_free()) */
 	uint16_t num_free;
 	uint16_t last_used;  /**< next used entry to consume */
 	uint16_t used_cache; /**< cached used->idx */
@@ -463,11 +464,21 @@ VRQ_ALWAYS_INLINE void vrq__split_drv_free(struct vrq_split_drv *q, uint16_t hea
 {
 	struct vrq_split_drv_slot *h = &q->slot[head];
 
-	q->num_free += h->ndesc;
 	if (!q->in_order) {
-		q->slot[h->last].next = q->free_head;
-		q->free_head = head;
+		/*
+		 * Append, not push: a FIFO free list hands descriptors out again
+		 * in the order they were used, so when a driver recycles its
+		 * buffers in order each descriptor keeps describing the same
+		 * buffer and vrq__split_put_desc() skips the store; a LIFO list
+		 * reshuffles them and every descriptor line moves each round.
+		 */
+		if (q->num_free)
+			q->slot[q->free_tail].next = head;
+		else
+			q->free_head = head;
+		q->free_tail = h->last;
 	}
+	q->num_free += h->ndesc;
 	h->ndesc = 0;
 	q->st.completed++;
 }
