@@ -126,7 +126,6 @@ int vrq_packed_drv_init(struct vrq_packed_drv *q, const struct vrq_packed_cfg *c
 	q->dom = cfg->domain;
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
-	q->notification_data = feat(cfg, VRQ_F_NOTIFICATION_DATA);
 	drv_rebuild(q);
 	return 0;
 }

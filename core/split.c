@@ -162,7 +162,6 @@ int vrq_split_drv_init(struct vrq_split_drv *q, const struct vrq_split_cfg *cfg)
 	q->avail_event = (vrq_le16 *)(void *)&q->used->ring[q->size];
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
-	q->notification_data = feat(cfg, VRQ_F_NOTIFICATION_DATA);
 	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
 	drv_rebuild(q);
 	return 0;

@@ -194,7 +194,7 @@ struct vrq_packed_drv {
 	uint64_t ind_pool_da;
 	uint16_t size, ind_max;
 	enum vrq_domain dom;
-	bool event_idx, indirect, in_order, notification_data;
+	bool event_idx, indirect, in_order;
 	bool cb_enabled;
 	/* hot, private */
 	uint16_t next_avail; /**< next descriptor to fill */

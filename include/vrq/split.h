@@ -143,7 +143,7 @@ struct vrq_split_drv {
 	vrq_le16 *avail_event; /**< &used->ring[size] (as le16) */
 	uint16_t size, mask, ind_max;
 	enum vrq_domain dom;
-	bool event_idx, indirect, in_order, idx_cache, notification_data;
+	bool event_idx, indirect, in_order, idx_cache;
 	bool cb_enabled; /**< driver wants used-buffer notifications */
 	/* hot, private */
 	uint16_t avail_idx; /**< next avail slot (published up to avail_pub) */
