@@ -46,6 +46,8 @@ VRQ_FFI(int, split_drv_get_used, (struct vrq_split_drv * q, void **t, uint32_t *
 VRQ_FFI(int, split_drv_get_used_batch,
 	(struct vrq_split_drv * q, void **t, uint32_t *lens, unsigned max), (q, t, lens, max))
 VRQ_FFI(bool, split_drv_enable_cb, (struct vrq_split_drv * q), (q))
+VRQ_FFI(bool, split_drv_has_used, (const struct vrq_split_drv *q), (q))
+VRQ_FFI(bool, split_dev_has_avail, (const struct vrq_split_dev *q), (q))
 VRQ_FFI(void, split_drv_disable_cb, (struct vrq_split_drv * q), (q))
 VRQ_FFI(int, split_drv_broken, (const struct vrq_split_drv *q), (q))
 VRQ_FFI(unsigned, split_drv_num_free, (const struct vrq_split_drv *q), (q))
@@ -79,6 +81,8 @@ VRQ_FFI(int, packed_drv_get_used, (struct vrq_packed_drv * q, void **t, uint32_t
 VRQ_FFI(int, packed_drv_get_used_batch,
 	(struct vrq_packed_drv * q, void **t, uint32_t *lens, unsigned max), (q, t, lens, max))
 VRQ_FFI(bool, packed_drv_enable_cb, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(bool, packed_drv_has_used, (const struct vrq_packed_drv *q), (q))
+VRQ_FFI(bool, packed_dev_has_avail, (const struct vrq_packed_dev *q), (q))
 VRQ_FFI(void, packed_drv_disable_cb, (struct vrq_packed_drv * q), (q))
 VRQ_FFI(int, packed_drv_broken, (const struct vrq_packed_drv *q), (q))
 VRQ_FFI(unsigned, packed_drv_num_free, (const struct vrq_packed_drv *q), (q))
@@ -106,6 +110,8 @@ VRQ_FFI(int, vq_drv_get_used, (struct vrq_vq_drv * q, void **t, uint32_t *len), 
 VRQ_FFI(int, vq_drv_get_used_batch,
 	(struct vrq_vq_drv * q, void **t, uint32_t *lens, unsigned max), (q, t, lens, max))
 VRQ_FFI(bool, vq_drv_enable_cb, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(bool, vq_drv_has_used, (const struct vrq_vq_drv *q), (q))
+VRQ_FFI(bool, vq_dev_has_avail, (const struct vrq_vq_dev *q), (q))
 VRQ_FFI(void, vq_drv_disable_cb, (struct vrq_vq_drv * q), (q))
 VRQ_FFI(unsigned, vq_drv_num_free, (const struct vrq_vq_drv *q), (q))
 VRQ_FFI(int, vq_drv_broken, (const struct vrq_vq_drv *q), (q))

@@ -126,6 +126,34 @@ VRQ_INLINE int vrq_domain_supported(enum vrq_domain d)
 	return d == VRQ_DOM_SMP || d == VRQ_DOM_IO || (d == VRQ_DOM_NONCOH && VRQ_ARCH_HAS_CACHE_OPS);
 }
 
+/*
+ * Test instrumentation (both default to nothing; never define them in
+ * production code).  The ring entry points are inlines, so a test program
+ * that defines these before including any vrq header gets instrumented
+ * copies while the library keeps the plain ones.
+ *  - VRQ_TEST_HOOK(point): runs at named interleaving points (f1_pre,
+ *    f2_pre, f3_pre, f3_post, f4_pre, f4_post, and the wait loop's
+ *    wait_armed / wait_block in notify.h) so a test can inject the peer's
+ *    publish exactly there.
+ *  - VRQ_TEST_OMIT_FENCES: bit n set replaces fence Fn by a compiler
+ *    barrier: a mutation switch that proves a test catches a missing fence.
+ */
+#ifndef VRQ_TEST_HOOK
+#define VRQ_TEST_HOOK(point) ((void)0)
+#endif
+#ifndef VRQ_TEST_OMIT_FENCES
+#define VRQ_TEST_OMIT_FENCES 0u
+#endif
+
+/* Full fence Fn (n = 1..4) of the notification protocol. */
+#define VRQ__FENCE(dom_, n_)                                                             \
+	do {                                                                             \
+		if ((VRQ_TEST_OMIT_FENCES) & (1u << (n_)))                               \
+			__asm__ __volatile__("" ::: "memory");                           \
+		else                                                                     \
+			vrq__mb(dom_);                                                   \
+	} while (0)
+
 /* Dispatch helper: expands @p call once per domain with DOM a constant. */
 #define VRQ__DOM_DISPATCH(dom_, call_)                                                   \
 	switch (dom_) {                                                                  \

@@ -24,6 +24,9 @@ enum vrq_err {
 	VRQ_ESEGCAP,	/**< chain has more segments than the caller's array */
 	VRQ_EEXIST,	/**< memory region overlaps an existing one / id reused */
 	VRQ_ERANGE,	/**< address or offset outside every registered region */
+	VRQ_ETIMEDOUT,	/**< wait: the timeout expired with no work */
+	VRQ_EPEERGONE,	/**< wait/notify: the peer process exited or closed its side */
+	VRQ_ESYS,	/**< a system call failed: errno says why */
 	/* peer errors: counted per queue */
 	VRQ_EPEER_FIRST,
 	VRQ_EAVAIL_IDX = VRQ_EPEER_FIRST, /**< avail idx moved by more than queue size */

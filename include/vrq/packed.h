@@ -398,9 +398,10 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
 	if (!added)
 		return false;
 	q->kick_added = 0;
+	VRQ_TEST_HOOK(f1_pre);
 	/* F1: R1 before reading the device event structure; pairs with F4 in
 	 * vrq__packed_dev_enable_kick(). */
-	vrq__mb(DOM);
+	VRQ__FENCE(DOM, 1);
 	need = vrq__packed_need_event(vrq__packed_ev_read(DOM, q->dev_ev), q->pub_pos, q->pub_wrap,
 				      added, q->size, q->event_idx);
 	if (need)
@@ -546,9 +547,11 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_enable_cb(struct vrq_packed_drv *q,
 				     VRQ_PACKED_EVENT_FLAG_DESC);
 	else
 		vrq__packed_ev_write(DOM, q->drv_ev, 0, VRQ_PACKED_EVENT_FLAG_ENABLE);
+	VRQ_TEST_HOOK(f3_pre);
 	/* F3: event structure before the re-check; pairs with F2 in
 	 * vrq__packed_dev_need_notify(). */
-	vrq__mb(DOM);
+	VRQ__FENCE(DOM, 3);
+	VRQ_TEST_HOOK(f3_post);
 	return q->ino_batch || vrq__packed_is_used(&q->desc[q->next_used], q->used_wrap, &fl, DOM);
 }
 
@@ -556,6 +559,15 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_enable_cb(struct vrq_packed_drv *q,
 VRQ_INLINE bool vrq_packed_drv_enable_cb(struct vrq_packed_drv *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_drv_enable_cb(q, DOM));
+}
+
+/** @brief Peek: is a used buffer waiting?  No shared write, nothing consumed. */
+VRQ_INLINE bool vrq_packed_drv_has_used(const struct vrq_packed_drv *q)
+{
+	uint16_t fl;
+
+	VRQ__DOM_DISPATCH(q->dom, return q->ino_batch || vrq__packed_is_used(&q->desc[q->next_used],
+									       q->used_wrap, &fl, DOM));
 }
 
 /** @brief Suppress used-buffer notifications. */
@@ -878,9 +890,10 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
 	if (!added)
 		return false;
 	q->notify_added = 0;
+	VRQ_TEST_HOOK(f2_pre);
 	/* F2: R2 before reading the driver event structure; pairs with F3 in
 	 * vrq__packed_drv_enable_cb(). */
-	vrq__mb(DOM);
+	VRQ__FENCE(DOM, 2);
 	need = vrq__packed_need_event(vrq__packed_ev_read(DOM, q->drv_ev), q->pub_pos, q->pub_wrap,
 				      added, q->size, q->event_idx);
 	if (need)
@@ -914,9 +927,11 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_enable_kick(struct vrq_packed_dev *q,
 				     VRQ_PACKED_EVENT_FLAG_DESC);
 	else
 		vrq__packed_ev_write(DOM, q->dev_ev, 0, VRQ_PACKED_EVENT_FLAG_ENABLE);
+	VRQ_TEST_HOOK(f4_pre);
 	/* F4: event structure before the re-check; pairs with F1 in
 	 * vrq__packed_drv_need_kick(). */
-	vrq__mb(DOM);
+	VRQ__FENCE(DOM, 4);
+	VRQ_TEST_HOOK(f4_post);
 	return vrq__packed_is_avail(vrq__read16(DOM, &q->desc[q->next_avail].flags), q->avail_wrap);
 }
 
@@ -924,6 +939,13 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_enable_kick(struct vrq_packed_dev *q,
 VRQ_INLINE bool vrq_packed_dev_enable_kick(struct vrq_packed_dev *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_dev_enable_kick(q, DOM));
+}
+
+/** @brief Peek: is an available buffer waiting?  No shared write, nothing consumed. */
+VRQ_INLINE bool vrq_packed_dev_has_avail(const struct vrq_packed_dev *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_is_avail(
+					  vrq__read16(DOM, &q->desc[q->next_avail].flags), q->avail_wrap));
 }
 
 /** @brief Suppress kicks. */

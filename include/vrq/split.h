@@ -414,9 +414,10 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const e
 	if (cur == old)
 		return false;
 	q->kick_old = cur;
+	VRQ_TEST_HOOK(f1_pre);
 	/* F1: avail->idx store (R1) before the avail_event / flags load;
 	 * pairs with F4 in vrq__split_dev_enable_kick(). */
-	vrq__mb(DOM);
+	VRQ__FENCE(DOM, 1);
 	if (q->event_idx)
 		need = vrq_need_event(vrq__read16(DOM, q->avail_event), cur, old);
 	else
@@ -597,9 +598,11 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const e
 		vrq__write16(DOM, q->used_event, q->last_used);
 	else
 		vrq__write16(DOM, &q->avail->flags, 0);
+	VRQ_TEST_HOOK(f3_pre);
 	/* F3: used_event / flags store before the used->idx re-check; pairs
 	 * with F2 in vrq__split_dev_need_notify(). */
-	vrq__mb(DOM);
+	VRQ__FENCE(DOM, 3);
+	VRQ_TEST_HOOK(f3_post);
 	return vrq__read16(DOM, &q->used->idx) != q->last_used || q->ino_batch;
 }
 
@@ -611,6 +614,18 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const e
 VRQ_INLINE bool vrq_split_drv_enable_cb(struct vrq_split_drv *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_enable_cb(q, DOM));
+}
+
+/**
+ * @brief Peek: is a used buffer waiting?  Reads the shared used index
+ *        without consuming anything or writing shared memory (a spinning
+ *        waiter's condition); vrq_split_drv_get_used() does the ordered
+ *        read (A2) when it then consumes.
+ */
+VRQ_INLINE bool vrq_split_drv_has_used(const struct vrq_split_drv *q)
+{
+	VRQ__DOM_DISPATCH(q->dom,
+			  return q->ino_batch || vrq__read16(DOM, &q->used->idx) != q->last_used);
 }
 
 /** @brief Suppress used-buffer notifications (best effort, per spec). */
@@ -904,9 +919,10 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
 	if (cur == old)
 		return false;
 	q->notify_old = cur;
+	VRQ_TEST_HOOK(f2_pre);
 	/* F2: used->idx store (R2) before the used_event / flags load; pairs
 	 * with F3 in vrq__split_drv_enable_cb(). */
-	vrq__mb(DOM);
+	VRQ__FENCE(DOM, 2);
 	if (q->event_idx)
 		need = vrq_need_event(vrq__read16(DOM, q->used_event), cur, old);
 	else
@@ -942,9 +958,11 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const
 		vrq__write16(DOM, q->avail_event, q->last_avail);
 	else
 		vrq__write16(DOM, &q->used->flags, 0);
+	VRQ_TEST_HOOK(f4_pre);
 	/* F4: avail_event / flags store before the avail->idx re-check;
 	 * pairs with F1 in vrq__split_drv_need_kick(). */
-	vrq__mb(DOM);
+	VRQ__FENCE(DOM, 4);
+	VRQ_TEST_HOOK(f4_post);
 	return vrq__read16(DOM, &q->avail->idx) != q->last_avail;
 }
 
@@ -957,6 +975,15 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const
 VRQ_INLINE bool vrq_split_dev_enable_kick(struct vrq_split_dev *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_enable_kick(q, DOM));
+}
+
+/**
+ * @brief Peek: is an available buffer waiting?  No shared write, nothing
+ *        consumed; vrq_split_dev_pop() does the ordered read (A1).
+ */
+VRQ_INLINE bool vrq_split_dev_has_avail(const struct vrq_split_dev *q)
+{
+	VRQ__DOM_DISPATCH(q->dom, return vrq__read16(DOM, &q->avail->idx) != q->last_avail);
 }
 
 /** @brief Suppress kicks (best effort, per spec). */

@@ -152,6 +152,13 @@ VRQ_INLINE void vrq_vq_drv_disable_cb(struct vrq_vq_drv *vq)
 	VRQ__VQ(vq, vrq_split_drv_disable_cb(&vq->split), vrq_packed_drv_disable_cb(&vq->packed));
 }
 
+/** @brief See vrq_split_drv_has_used(). */
+VRQ_INLINE bool vrq_vq_drv_has_used(const struct vrq_vq_drv *vq)
+{
+	VRQ__VQ(vq, return vrq_split_drv_has_used(&vq->split),
+		return vrq_packed_drv_has_used(&vq->packed));
+}
+
 /** @brief Free descriptors. */
 VRQ_INLINE unsigned vrq_vq_drv_num_free(const struct vrq_vq_drv *vq)
 {
@@ -218,6 +225,13 @@ VRQ_INLINE void vrq_vq_dev_disable_kick(struct vrq_vq_dev *vq)
 {
 	VRQ__VQ(vq, vrq_split_dev_disable_kick(&vq->split),
 		vrq_packed_dev_disable_kick(&vq->packed));
+}
+
+/** @brief See vrq_split_dev_has_avail(). */
+VRQ_INLINE bool vrq_vq_dev_has_avail(const struct vrq_vq_dev *vq)
+{
+	VRQ__VQ(vq, return vrq_split_dev_has_avail(&vq->split),
+		return vrq_packed_dev_has_avail(&vq->packed));
 }
 
 /** @brief 0 or the error that stopped the queue. */

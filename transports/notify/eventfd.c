@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * transports/notify/eventfd.c - one eventfd per queue per direction: the
+ * MSI-X model (one vector per queue, nothing shared to read or ACK).
+ *
+ * The eventfd counter sums the writes, so a signal sent after the
+ * receiver's re-check and before its read is never lost: the read returns
+ * at once.  With nothing else to watch (threads, no deadline) the receiver
+ * sleeps in read() (one system call per wake-up); with a deadline or a
+ * peer to watch it polls the eventfd and the peer's pidfd first.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int vrq__efd_signal(struct vrq_notifier *n)
+{
+	uint64_t one = 1;
+	ssize_t w;
+
+	n->st.syscalls++;
+	do
+		w = write(n->fd, &one, sizeof(one));
+	while (w < 0 && errno == EINTR);
+	return w == (ssize_t)sizeof(one) ? 0 : -VRQ_ESYS;
+}
+
+static int efd_read(struct vrq_notifier *n)
+{
+	uint64_t v;
+	ssize_t r;
+
+	do
+		r = read(n->fd, &v, sizeof(v));
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)sizeof(v))
+		return -VRQ_ESYS;
+	n->st.consumed += v;
+	return 0;
+}
+
+int vrq__efd_block(struct vrq_notifier *n, uint64_t deadline)
+{
+	uint64_t t0 = vrq_notify_now_ns(), now = t0, slice;
+	int rc;
+
+	n->st.waits++;
+	rc = vrq__notify_peer_check(n);
+	if (rc < 0)
+		goto out;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = n->fd, .events = POLLIN},
+				      {.fd = n->pidfd, .events = POLLIN}};
+		int np = n->pidfd >= 0 ? 2 : 1, pr;
+
+		slice = vrq__notify_slice(n, now, deadline);
+		if (!slice) {
+			/* nothing to watch but the eventfd: sleep in read() */
+			rc = efd_read(n);
+			if (rc == 0)
+				rc = vrq__notify_peer_check(n);
+			break;
+		}
+		pr = poll(p, (nfds_t)np, (int)((slice + 999999) / 1000000));
+		if (pr < 0 && errno != EINTR) {
+			rc = -VRQ_ESYS;
+			break;
+		}
+		if (pr > 0 && (p[0].revents & POLLIN)) {
+			rc = efd_read(n);
+			if (rc == 0)
+				rc = vrq__notify_peer_check(n);
+			break;
+		}
+		rc = vrq__notify_peer_check(n);
+		if (rc < 0)
+			break;
+		now = vrq_notify_now_ns();
+		if (deadline && now >= deadline) {
+			n->st.timeouts++;
+			rc = -VRQ_ETIMEDOUT;
+			break;
+		}
+	}
+out:
+	n->st.blocked_ns += vrq_notify_now_ns() - t0;
+	if (rc == 0)
+		n->st.wakeups++;
+	return rc;
+}
+
+void vrq__efd_drain(struct vrq_notifier *n)
+{
+	struct pollfd p = {.fd = n->fd, .events = POLLIN};
+
+	if (n->fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN))
+		(void)efd_read(n);
+}
+
+static uint32_t efd_prepare(struct vrq_notifier *n)
+{
+	(void)n;
+	return 0;
+}
+
+static void efd_cancel(struct vrq_notifier *n)
+{
+	(void)n;
+}
+
+static int efd_block(struct vrq_notifier *n, uint32_t ticket, uint64_t deadline)
+{
+	(void)ticket;
+	return vrq__efd_block(n, deadline);
+}
+
+const struct vrq_notify_ops vrq__notify_eventfd_ops = {
+	.name = "eventfd",
+	.signal = vrq__efd_signal,
+	.prepare = efd_prepare,
+	.cancel = efd_cancel,
+	.block = efd_block,
+};

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/* transports/shm/link.c - one virtqueue + notifiers + buffers in one region. */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vrq/link.h"
+
+#define HDR_BYTES 4096u
+#define AREA_ALIGN 64u
+#define PAGE 4096u
+#define DEFAULT_DA_BASE 0x40000000ull
+
+/* What travels over the socket with the fds. */
+struct link_msg {
+	uint64_t magic;
+	uint64_t total;
+	uint32_t nfds;
+	uint32_t has_kick_fd, has_irq_fd;
+	int32_t pid; /* sender's pid (SO_PEERCRED names the socketpair's creator) */
+};
+
+/* The device's answer: it attached (or not), and its pid. */
+struct link_ack {
+	uint64_t magic;
+	int32_t rc;
+	int32_t pid;
+};
+
+/* The peer's pid: SO_PEERCRED when it names another process, else what
+ * the peer said (a socketpair made before fork() reports its creator). */
+static int peer_pid(int sock, int claimed)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 && uc.pid > 0 &&
+	    uc.pid != getpid())
+		return uc.pid;
+	return claimed > 0 && claimed != getpid() ? claimed : -1;
+}
+
+static int fail(struct vrq_link *l, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->msg, sizeof(l->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static void link_reset(struct vrq_link *l, bool is_dev)
+{
+	memset(l, 0, sizeof(*l));
+	l->is_dev = is_dev;
+	l->kick_fd = -1;
+	l->irq_fd = -1;
+	l->shm.fd = -1;
+	l->kick.pidfd = -1;
+	l->irq.pidfd = -1;
+}
+
+/* Notifier of one end: the driver sends kicks and receives interrupts. */
+static int init_notifiers(struct vrq_link *l)
+{
+	const struct vrq_link_hdr *h = l->hdr;
+	uint8_t *base = l->shm.base;
+	struct vrq_notify_cfg k = {
+		.kind = (enum vrq_notify_kind)h->notify_kind,
+		.shared = (struct vrq_notify_shared *)(void *)(base + h->off_kick),
+		.fd = l->kick_fd,
+		.block = (enum vrq_notify_kind)h->block_kind,
+		.spin_ns = h->spin_ns,
+		.status_bit = 1u, /* QueueNotify: queue 0 */
+	};
+	struct vrq_notify_cfg i = k;
+	int rc;
+
+	i.shared = (struct vrq_notify_shared *)(void *)(base + h->off_irq);
+	i.fd = l->irq_fd;
+	i.status_bit = VRQ_ISR_VRING;
+	rc = vrq_notify_init(&l->kick, &k);
+	if (rc == 0)
+		rc = vrq_notify_init(&l->irq, &i);
+	if (rc < 0)
+		return fail(l, rc, "notifier init (%s): %s", vrq_notify_kind_name(k.kind),
+			    vrq_strerror(rc));
+	return 0;
+}
+
+int vrq_link_create(struct vrq_link *l, const struct vrq_link_cfg *cfg)
+{
+	struct vrq_link_hdr *h;
+	struct vrq_shm_cfg sc;
+	struct vrq_vq_cfg qc;
+	uint64_t ring_bytes, off, total, ind_bytes;
+	int rc;
+
+	link_reset(l, false);
+	if ((unsigned)cfg->notify >= VRQ_NOTIFY_KIND_COUNT)
+		return fail(l, -VRQ_EINVAL, "unknown notification backend %d", (int)cfg->notify);
+	ring_bytes = vrq_vq_ring_bytes(cfg->ring, cfg->qsize, AREA_ALIGN);
+	if (!ring_bytes)
+		return fail(l, -VRQ_EINVAL, "queue size %u is not valid for the %s ring",
+			    cfg->qsize, cfg->ring == VRQ_RING_PACKED ? "packed" : "split");
+	if (cfg->buf_bytes == 0)
+		return fail(l, -VRQ_EINVAL, "buffer area size must be > 0");
+	off = align_up(2 * PAGE + ring_bytes, PAGE);
+	ind_bytes = (uint64_t)cfg->qsize * cfg->ind_max * 16u;
+	total = align_up(off + cfg->buf_bytes, PAGE) + align_up(ind_bytes, PAGE);
+
+	sc = cfg->shm;
+	sc.size = (size_t)total;
+	rc = vrq_shm_create(&l->shm, &sc);
+	if (rc < 0)
+		return fail(l, rc, "shared memory: %s", l->shm.msg);
+	if (l->shm.msg[0])
+		snprintf(l->msg, sizeof(l->msg), "%s", l->shm.msg); /* fallback note */
+
+	h = l->hdr = (struct vrq_link_hdr *)l->shm.base;
+	h->magic = VRQ_LINK_MAGIC;
+	h->version = VRQ_LINK_VERSION;
+	h->ring_kind = (uint32_t)cfg->ring;
+	h->qsize = cfg->qsize;
+	h->notify_kind = (uint32_t)cfg->notify;
+	h->block_kind = (uint32_t)(cfg->notify == VRQ_NOTIFY_HYBRID && cfg->block == VRQ_NOTIFY_FUTEX
+					   ? VRQ_NOTIFY_FUTEX
+					   : VRQ_NOTIFY_EVENTFD);
+	if (cfg->notify != VRQ_NOTIFY_HYBRID)
+		h->block_kind = (uint32_t)cfg->notify;
+	h->spin_ns = cfg->spin_ns;
+	h->features = cfg->features;
+	h->total = l->shm.size;
+	h->area_align = AREA_ALIGN;
+	h->off_kick = HDR_BYTES;
+	h->off_irq = HDR_BYTES + sizeof(struct vrq_notify_shared);
+	h->off_ring = 2 * PAGE;
+	h->ring_bytes = ring_bytes;
+	h->off_bufs = off;
+	h->buf_bytes = cfg->buf_bytes;
+	h->off_ind = align_up(off + cfg->buf_bytes, PAGE);
+	h->ind_bytes = ind_bytes;
+	h->ind_max = cfg->ind_max;
+	h->da_base = cfg->da_base ? cfg->da_base : DEFAULT_DA_BASE;
+
+	vrq_notify_shared_init((struct vrq_notify_shared *)(void *)((uint8_t *)h + h->off_kick));
+	vrq_notify_shared_init((struct vrq_notify_shared *)(void *)((uint8_t *)h + h->off_irq));
+	if (vrq_notify_kind_needs_fd((enum vrq_notify_kind)h->notify_kind,
+				     (enum vrq_notify_kind)h->block_kind)) {
+		if (vrq_notify_eventfd(&l->kick_fd) < 0 || vrq_notify_eventfd(&l->irq_fd) < 0) {
+			rc = fail(l, -VRQ_ESYS, "eventfd: %s", strerror(errno));
+			goto err;
+		}
+	}
+	rc = init_notifiers(l);
+	if (rc < 0)
+		goto err;
+
+	/* the driver maps all of it: va_to_da of any buffer it hands out */
+	vrq_mem_init(&l->mem);
+	rc = vrq_mem_add(&l->mem, 0, h->da_base, l->shm.base, h->total, 0);
+	if (rc < 0) {
+		rc = fail(l, rc, "memory map: %s", vrq_strerror(rc));
+		goto err;
+	}
+	l->bufs = (uint8_t *)l->shm.base + h->off_bufs;
+	l->bufs_da = h->da_base + h->off_bufs;
+	l->buf_bytes = h->buf_bytes;
+
+	memset(&qc, 0, sizeof(qc));
+	qc.kind = cfg->ring;
+	qc.size = cfg->qsize;
+	qc.features = cfg->features;
+	qc.domain = VRQ_DOM_SMP;
+	qc.ring = (uint8_t *)l->shm.base + h->off_ring;
+	qc.area_align = AREA_ALIGN;
+	if (cfg->ind_max) {
+		qc.ind_pool = (uint8_t *)l->shm.base + h->off_ind;
+		qc.ind_pool_da = h->da_base + h->off_ind;
+		qc.ind_max = cfg->ind_max;
+	}
+	rc = vrq_vq_drv_init(&l->drv, &qc);
+	if (rc < 0) {
+		rc = fail(l, rc, "driver queue init: %s", vrq_strerror(rc));
+		goto err;
+	}
+	/* interrupts off until the driver waits (vrq_vq_drv_wait arms) */
+	vrq_vq_drv_disable_cb(&l->drv);
+	return 0;
+err:
+	vrq_link_destroy(l);
+	return rc;
+}
+
+/* The header came from the peer: check every field before using one. */
+static int validate_hdr(struct vrq_link *l, const struct vrq_link_hdr *h, uint64_t mapped)
+{
+	uint64_t ring_bytes;
+
+	if (h->magic != VRQ_LINK_MAGIC || h->version != VRQ_LINK_VERSION)
+		return fail(l, -VRQ_EINVAL, "not a vrq link region (magic/version)");
+	if (h->total != mapped)
+		return fail(l, -VRQ_EINVAL, "header says %llu bytes, region has %llu",
+			    (unsigned long long)h->total, (unsigned long long)mapped);
+	if (h->ring_kind > VRQ_RING_PACKED || h->qsize == 0 || h->qsize > 32768 ||
+	    h->notify_kind >= VRQ_NOTIFY_KIND_COUNT || h->block_kind >= VRQ_NOTIFY_KIND_COUNT ||
+	    h->area_align != AREA_ALIGN)
+		return fail(l, -VRQ_EINVAL, "bad ring/notify parameters in the header");
+	ring_bytes = vrq_vq_ring_bytes((enum vrq_ring_kind)h->ring_kind, (uint16_t)h->qsize,
+				       AREA_ALIGN);
+	if (!ring_bytes || ring_bytes != h->ring_bytes)
+		return fail(l, -VRQ_EINVAL, "ring size in the header does not match its queue size");
+	/* fixed blocks, then ring < bufs < ind, all inside the region */
+	if (h->off_kick != HDR_BYTES || h->off_irq != HDR_BYTES + sizeof(struct vrq_notify_shared) ||
+	    h->off_ring != 2 * PAGE || h->off_ring + h->ring_bytes > h->off_bufs ||
+	    h->buf_bytes == 0 || h->off_bufs > mapped || h->buf_bytes > mapped - h->off_bufs ||
+	    h->off_bufs + h->buf_bytes > h->off_ind || h->off_ind > mapped ||
+	    h->ind_bytes > mapped - h->off_ind ||
+	    h->ind_bytes != (uint64_t)h->qsize * h->ind_max * 16u ||
+	    h->da_base + mapped < h->da_base)
+		return fail(l, -VRQ_EINVAL, "region layout in the header is inconsistent");
+	return 0;
+}
+
+static int attach_common(struct vrq_link *l)
+{
+	struct vrq_link_hdr *h;
+	struct vrq_vq_cfg qc;
+	uint8_t *base;
+	int rc;
+
+	/* the peer may rewrite the header at any time: work from a copy */
+	static_assert(sizeof(struct vrq_link_hdr) <= HDR_BYTES, "header fits its page");
+	h = malloc(sizeof(*h));
+	if (!h)
+		return fail(l, -VRQ_ENOMEM, "out of memory");
+	memcpy(h, l->shm.base, sizeof(*h));
+	l->hdr = h;
+	rc = validate_hdr(l, h, l->shm.size);
+	if (rc < 0)
+		return rc;
+	base = l->shm.base;
+	if (vrq_notify_kind_needs_fd((enum vrq_notify_kind)h->notify_kind,
+				     (enum vrq_notify_kind)h->block_kind) &&
+	    (l->kick_fd < 0 || l->irq_fd < 0))
+		return fail(l, -VRQ_EINVAL, "the %s backend needs two eventfds, not received",
+			    vrq_notify_kind_name((enum vrq_notify_kind)h->notify_kind));
+	rc = init_notifiers(l);
+	if (rc < 0)
+		return rc;
+	vrq_mem_init(&l->mem);
+	rc = vrq_mem_add(&l->mem, 0, h->da_base + h->off_bufs, base + h->off_bufs, h->buf_bytes, 0);
+	if (rc == 0 && h->ind_bytes)
+		rc = vrq_mem_add(&l->mem, 1, h->da_base + h->off_ind, base + h->off_ind,
+				 h->ind_bytes, 0);
+	if (rc < 0)
+		return fail(l, rc, "memory map: %s", vrq_strerror(rc));
+	l->bufs = base + h->off_bufs;
+	l->bufs_da = h->da_base + h->off_bufs;
+	l->buf_bytes = h->buf_bytes;
+
+	memset(&qc, 0, sizeof(qc));
+	qc.kind = (enum vrq_ring_kind)h->ring_kind;
+	qc.size = (uint16_t)h->qsize;
+	qc.features = h->features;
+	qc.domain = VRQ_DOM_SMP;
+	qc.ring = base + h->off_ring;
+	qc.area_align = AREA_ALIGN;
+	qc.mem = &l->mem;
+	rc = vrq_vq_dev_init(&l->dev, &qc);
+	if (rc < 0)
+		return fail(l, rc, "device queue init: %s", vrq_strerror(rc));
+	/* kicks off until the device waits (vrq_vq_dev_wait arms) */
+	vrq_vq_dev_disable_kick(&l->dev);
+	return 0;
+}
+
+int vrq_link_attach(struct vrq_link *l, const struct vrq_link *drv)
+{
+	int rc;
+
+	link_reset(l, true);
+	rc = vrq_shm_attach_fd(&l->shm, drv->shm.fd, drv->shm.size);
+	if (rc < 0)
+		return fail(l, rc, "shared memory: %s", l->shm.msg);
+	if (drv->kick_fd >= 0) {
+		l->kick_fd = dup(drv->kick_fd);
+		l->irq_fd = dup(drv->irq_fd);
+		if (l->kick_fd < 0 || l->irq_fd < 0) {
+			rc = fail(l, -VRQ_ESYS, "dup: %s", strerror(errno));
+			goto err;
+		}
+	}
+	rc = attach_common(l);
+	if (rc < 0)
+		goto err;
+	return 0;
+err:
+	vrq_link_destroy(l);
+	return rc;
+}
+
+int vrq_link_send(struct vrq_link *l, int sock)
+{
+	struct link_msg m = {.magic = VRQ_LINK_MAGIC, .total = l->shm.size, .pid = getpid()};
+	struct link_ack ack;
+	int fds[3], n = 0, pid, rc;
+	size_t got = 0;
+
+	fds[n++] = l->shm.fd;
+	if (l->kick_fd >= 0) {
+		fds[n++] = l->kick_fd;
+		fds[n++] = l->irq_fd;
+		m.has_kick_fd = m.has_irq_fd = 1;
+	}
+	m.nfds = (uint32_t)n;
+	rc = vrq_shm_send_fds(sock, fds, (unsigned)n, &m, sizeof(m));
+	if (rc < 0)
+		return fail(l, rc, "sending the region: %s", strerror(errno));
+	while (got < sizeof(ack)) {
+		ssize_t r = read(sock, (char *)&ack + got, sizeof(ack) - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return fail(l, -VRQ_EPEERGONE, "the device closed the socket before attaching");
+		got += (size_t)r;
+	}
+	if (ack.magic != VRQ_LINK_MAGIC)
+		return fail(l, -VRQ_EINVAL, "malformed answer from the device");
+	if (ack.rc < 0)
+		return fail(l, ack.rc, "the device refused the region: %s", vrq_strerror(ack.rc));
+	pid = peer_pid(sock, ack.pid);
+	if (pid > 0)
+		return vrq_link_watch(l, pid);
+	return 0;
+}
+
+int vrq_link_accept(struct vrq_link *l, int sock)
+{
+	struct link_msg m;
+	int fds[3] = {-1, -1, -1}, pid, rc;
+	unsigned nfds = 0, i;
+
+	link_reset(l, true);
+	rc = vrq_shm_recv_fds(sock, fds, 3, &nfds, &m, sizeof(m));
+	if (rc < 0)
+		return fail(l, rc, "receiving the region: %s", vrq_strerror(rc));
+	if (m.magic != VRQ_LINK_MAGIC || nfds < 1 || nfds != m.nfds ||
+	    (m.has_kick_fd && nfds != 3)) {
+		rc = fail(l, -VRQ_EINVAL, "malformed link message (%u fds)", nfds);
+		goto err_fds;
+	}
+	rc = vrq_shm_attach_fd(&l->shm, fds[0], (size_t)m.total);
+	close(fds[0]);
+	fds[0] = -1;
+	if (rc < 0) {
+		rc = fail(l, rc, "shared memory: %s", l->shm.msg);
+		goto err_fds;
+	}
+	if (nfds == 3) {
+		l->kick_fd = fds[1];
+		l->irq_fd = fds[2];
+	}
+	rc = attach_common(l);
+	if (rc == 0) {
+		pid = peer_pid(sock, m.pid);
+		if (pid > 0)
+			rc = vrq_link_watch(l, pid);
+	}
+	{
+		struct link_ack ack = {.magic = VRQ_LINK_MAGIC, .rc = rc, .pid = getpid()};
+
+		if (write(sock, &ack, sizeof(ack)) != (ssize_t)sizeof(ack) && rc == 0)
+			rc = fail(l, -VRQ_ESYS, "answering the driver: %s", strerror(errno));
+	}
+	if (rc < 0)
+		goto err;
+	return 0;
+err_fds:
+	for (i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return rc;
+err:
+	vrq_link_destroy(l);
+	return rc;
+}
+
+int vrq_link_watch(struct vrq_link *l, int pid)
+{
+	/* the driver waits on interrupts, the device on kicks */
+	l->peer_pid = pid;
+	return vrq_notify_watch(l->is_dev ? &l->kick : &l->irq, pid);
+}
+
+void vrq_link_close(struct vrq_link *l)
+{
+	if (!l->kick.ops || !l->irq.ops)
+		return;
+	if (l->is_dev)
+		vrq_notify_close(&l->irq, true);
+	else
+		vrq_notify_close(&l->kick, true);
+}
+
+void vrq_link_destroy(struct vrq_link *l)
+{
+	if (l->kick.ops)
+		vrq_notify_fini(&l->kick);
+	if (l->irq.ops)
+		vrq_notify_fini(&l->irq);
+	if (l->is_dev) {
+		if (l->dev.split.desc || l->dev.packed.desc)
+			vrq_vq_dev_fini(&l->dev);
+		free(l->hdr);
+	} else if (l->drv.split.desc || l->drv.packed.desc) {
+		vrq_vq_drv_fini(&l->drv);
+	}
+	l->hdr = NULL;
+	if (l->kick_fd >= 0)
+		close(l->kick_fd);
+	if (l->irq_fd >= 0)
+		close(l->irq_fd);
+	l->kick_fd = l->irq_fd = -1;
+	vrq_shm_destroy(&l->shm);
+}
