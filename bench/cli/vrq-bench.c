@@ -1,0 +1,1067 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/cli/vrq-bench.c - the benchmark CLI: TCP_RR-style round trips,
+ * streaming, latency, sweeps and topology, with baselines measured in the
+ * same run, the same placement and the same histogram.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cpuload.h"
+#include "hist.h"
+#include "progress.h"
+#include "report.h"
+#include "rr.h"
+#include "stats.h"
+#include "topo.h"
+#include "vrqmech.h"
+
+#define MAX_LIST 16
+#define MAX_REPS 101
+#define MAX_MECH 64
+#define MAX_MSG (1u << 20)
+
+static const char usage_text[] =
+	"Usage: vrq-bench MODE [OPTIONS]\n"
+	"\n"
+	"Measure vrq virtqueues between two CPUs, next to baselines measured in the\n"
+	"same run with the same placement and histogram.\n"
+	"\n"
+	"Modes:\n"
+	"  rr         TCP_RR-style request/response transactions (netperf TCP_RR)\n"
+	"  stream     one-way throughput, items/s and GB/s, copy and zero-copy\n"
+	"  lat        round-trip latency distribution only (longer warm-up)\n"
+	"  sweep      a matrix of stream points; one JSON record per point\n"
+	"  topo       print the topology and the CPU pairs each placement picks\n"
+	"  baselines  the baselines alone (rr, or stream with --stream)\n"
+	"\n"
+	"Common options:\n"
+	"  -l, --duration SEC      measured time per repetition (default 1; > 0)\n"
+	"  -n, --count N           measure exactly N transactions/items instead\n"
+	"  -w, --warmup SEC        warm-up before each repetition (default 0.2; lat 0.5)\n"
+	"      --reps N            repetitions per point, median [min-max] (default 3)\n"
+	"      --threshold FRAC    other processes' CPU share that marks a repetition\n"
+	"                          disturbed (default 0.02 = 2%% of the machine)\n"
+	"      --retries N         extra repetitions allowed to replace disturbed ones\n"
+	"                          (default = --reps)\n"
+	"      --ring LIST         split,packed (default split)\n"
+	"      --notify LIST       poll,eventfd,futex,legacy-irq,hybrid or all\n"
+	"                          (default rr/lat: poll,eventfd,hybrid; stream: poll)\n"
+	"      --spin-ns NS        hybrid spin budget (default 20000; 0 = adaptive)\n"
+	"      --hybrid-block K    hybrid blocks on eventfd (default) or futex\n"
+	"      --event-idx on|off  EVENT_IDX notification suppression (default on)\n"
+	"      --in-order          negotiate IN_ORDER\n"
+	"      --indirect          negotiate INDIRECT_DESC\n"
+	"  -q, --qsize N           queue size (default 256)\n"
+	"      --baseline LIST     baselines to run next to vrq, or none (default:\n"
+	"                          rr/lat: floor,spsc,eventfd,futex,pipe,socketpair,tcp,wfcq;\n"
+	"                          stream: spsc,wfcq)\n"
+	"      --threads           driver and device in two threads (default)\n"
+	"      --procs             driver and device in two processes (shared memory)\n"
+	"      --cpus A,B          pin the two sides to CPUs A and B\n"
+	"      --placement P       same-core|smt|same-l3|cross-l3|cross-numa|auto\n"
+	"                          (default auto), resolved with hwloc\n"
+	"      --node N            shared memory on NUMA node N (libnuma)\n"
+	"      --hugepages         shared memory on huge pages (falls back, says so)\n"
+	"      --json FILE         write the results as JSON (schema vrq-bench/1)\n"
+	"      --csv FILE          write the results as CSV ('-' = stdout)\n"
+	"  -h, --help              this text\n"
+	"\n"
+	"rr / lat options:\n"
+	"  -r, --size REQ,RESP     request and response bytes (default 1,1)\n"
+	"\n"
+	"stream / sweep options:\n"
+	"  -m, --msg LIST          message sizes in bytes, 8..65536\n"
+	"                          (default stream: 8,64,512,4096,65536; sweep: 64)\n"
+	"  -b, --batch LIST        items per publish (default 32; sweep: 1,32)\n"
+	"      --copy-mode M       copy, zero-copy or both (default both; sweep: zero-copy)\n"
+	"      --stream            (baselines mode) run the stream baselines\n"
+	"\n"
+	"Examples:\n"
+	"  vrq-bench rr                             vrq vs baselines, 1-byte TCP_RR\n"
+	"  vrq-bench rr --notify all --procs        every doorbell, two processes\n"
+	"  vrq-bench rr -r 64,1024 --ring split,packed --json rr.json\n"
+	"  vrq-bench stream -m 64,4096 -b 1,32 --ring split,packed\n"
+	"  vrq-bench lat --notify poll --reps 5 --baseline floor\n"
+	"  vrq-bench sweep -q 64,256 --event-idx on,off --json sweep.json\n"
+	"  vrq-bench topo\n"
+	"\n"
+	"Numbers on a shared machine: each repetition records the CPU time other\n"
+	"processes used (/proc/stat); repetitions above --threshold are discarded\n"
+	"and retried, and the table says how many.  Medians are printed with their\n"
+	"[min-max]; a '~' marks a spread that looks bimodal.\n";
+
+enum mode { M_RR, M_STREAM, M_LAT, M_SWEEP, M_TOPO, M_BASELINES };
+
+struct opts {
+	enum mode mode;
+	double duration, warmup, threshold;
+	uint64_t count;
+	unsigned reps, retries;
+	bool retries_set;
+	enum vrq_ring_kind rings[2];
+	unsigned nrings;
+	enum vrq_notify_kind notify[VRQ_NOTIFY_KIND_COUNT];
+	unsigned nnotify;
+	uint32_t spin_ns;
+	enum vrq_notify_kind hybrid_block;
+	bool evidx[2];
+	unsigned nevidx;
+	bool in_order, indirect;
+	unsigned qsizes[MAX_LIST], nq;
+	const char *baselines;
+	bool procs;
+	int cpus[2];
+	bool cpus_set;
+	enum vb_placement placement;
+	bool placement_set;
+	int node;
+	bool hugepages;
+	const char *json, *csv;
+	size_t req, resp;
+	unsigned msgs[MAX_LIST], nmsg;
+	unsigned batches[MAX_LIST], nbatch;
+	int copy_mode; /* 0 both, 1 copy, 2 zero-copy */
+	bool copy_set;
+	bool stream_baselines;
+};
+
+static int die(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int die(const char *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vrq-bench: %s%s", opt ? opt : "", opt ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static uint64_t parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		die(opt, "'%s' is not a non-negative number", s ? s : "");
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		die(opt, "'%s' is not a number", s);
+	if (v < lo || v > hi)
+		die(opt, "%llu is out of range [%llu, %llu]", v, (unsigned long long)lo,
+		    (unsigned long long)hi);
+	return v;
+}
+
+static double parse_double(const char *opt, const char *s, double lo, double hi, bool lo_open)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || !*s || *end || !isfinite(v))
+		die(opt, "'%s' is not a number", s);
+	if ((lo_open ? v <= lo : v < lo) || v > hi)
+		die(opt, "%s is out of range (%s%g, %g]", s, lo_open ? "" : "=", lo, hi);
+	return v;
+}
+
+static unsigned parse_list(const char *opt, const char *s, unsigned *out, unsigned max, uint64_t lo,
+			   uint64_t hi)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned n = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		die(opt, "list too long");
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			die(opt, "more than %u values", max);
+		out[n++] = (unsigned)parse_u64(opt, tok, lo, hi);
+	}
+	if (!n)
+		die(opt, "empty list");
+	return n;
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"duration", required_argument, 0, 'l'}, {"count", required_argument, 0, 'n'},
+		{"warmup", required_argument, 0, 'w'},	 {"reps", required_argument, 0, 1},
+		{"threshold", required_argument, 0, 2},	 {"retries", required_argument, 0, 3},
+		{"ring", required_argument, 0, 4},	 {"notify", required_argument, 0, 5},
+		{"spin-ns", required_argument, 0, 6},	 {"event-idx", required_argument, 0, 7},
+		{"in-order", no_argument, 0, 8},	 {"indirect", no_argument, 0, 9},
+		{"qsize", required_argument, 0, 'q'},	 {"baseline", required_argument, 0, 10},
+		{"threads", no_argument, 0, 11},	 {"procs", no_argument, 0, 12},
+		{"cpus", required_argument, 0, 13},	 {"placement", required_argument, 0, 14},
+		{"node", required_argument, 0, 15},	 {"hugepages", no_argument, 0, 16},
+		{"json", required_argument, 0, 17},	 {"csv", required_argument, 0, 18},
+		{"size", required_argument, 0, 'r'},	 {"msg", required_argument, 0, 'm'},
+		{"batch", required_argument, 0, 'b'},	 {"copy-mode", required_argument, 0, 19},
+		{"stream", no_argument, 0, 20},		 {"hybrid-block", required_argument, 0, 21},
+		{"help", no_argument, 0, 'h'},		 {0, 0, 0, 0},
+	};
+	char buf[256], *tok, *save;
+	unsigned tmp[MAX_LIST], i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:n:w:q:r:m:b:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o->duration = parse_double("--duration", optarg, 0, 86400, true);
+			break;
+		case 'n':
+			o->count = parse_u64("--count", optarg, 1, UINT64_MAX / 2);
+			break;
+		case 'w':
+			o->warmup = parse_double("--warmup", optarg, 0, 3600, false);
+			break;
+		case 1:
+			o->reps = (unsigned)parse_u64("--reps", optarg, 1, MAX_REPS);
+			break;
+		case 2:
+			o->threshold = parse_double("--threshold", optarg, 0, 1, true);
+			break;
+		case 3:
+			o->retries = (unsigned)parse_u64("--retries", optarg, 0, 1000);
+			o->retries_set = true;
+			break;
+		case 4:
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			o->nrings = 0;
+			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (o->nrings == 2)
+					die("--ring", "at most split,packed");
+				if (!strcmp(tok, "split"))
+					o->rings[o->nrings++] = VRQ_RING_SPLIT;
+				else if (!strcmp(tok, "packed"))
+					o->rings[o->nrings++] = VRQ_RING_PACKED;
+				else
+					die("--ring", "unknown ring '%s' (split, packed)", tok);
+			}
+			if (!o->nrings)
+				die("--ring", "empty list");
+			break;
+		case 5:
+			o->nnotify = 0;
+			if (!strcmp(optarg, "all")) {
+				for (i = 0; i < VRQ_NOTIFY_KIND_COUNT; i++)
+					o->notify[o->nnotify++] = (enum vrq_notify_kind)i;
+				break;
+			}
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (o->nnotify == VRQ_NOTIFY_KIND_COUNT)
+					die("--notify", "too many backends");
+				if (vrq_notify_kind_parse(tok, &o->notify[o->nnotify++]) < 0)
+					die("--notify",
+					    "unknown backend '%s' (poll, eventfd, futex, legacy-irq, "
+					    "hybrid, all)",
+					    tok);
+			}
+			if (!o->nnotify)
+				die("--notify", "empty list");
+			break;
+		case 6:
+			o->spin_ns = (uint32_t)parse_u64("--spin-ns", optarg, 0, 100000000);
+			break;
+		case 7:
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			o->nevidx = 0;
+			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (o->nevidx == 2)
+					die("--event-idx", "at most on,off");
+				if (!strcmp(tok, "on"))
+					o->evidx[o->nevidx++] = true;
+				else if (!strcmp(tok, "off"))
+					o->evidx[o->nevidx++] = false;
+				else
+					die("--event-idx", "'%s': expected on or off", tok);
+			}
+			if (!o->nevidx)
+				die("--event-idx", "empty list");
+			break;
+		case 8:
+			o->in_order = true;
+			break;
+		case 9:
+			o->indirect = true;
+			break;
+		case 'q':
+			o->nq = parse_list("--qsize", optarg, o->qsizes, MAX_LIST, 1, 32768);
+			break;
+		case 10:
+			o->baselines = optarg;
+			break;
+		case 11:
+			o->procs = false;
+			break;
+		case 12:
+			o->procs = true;
+			break;
+		case 13:
+			if (parse_list("--cpus", optarg, tmp, MAX_LIST, 0, 1u << 20) != 2)
+				die("--cpus", "expected two CPUs, A,B");
+			o->cpus[0] = (int)tmp[0];
+			o->cpus[1] = (int)tmp[1];
+			o->cpus_set = true;
+			break;
+		case 14:
+			if (vb_placement_parse(optarg, &o->placement) < 0)
+				die("--placement",
+				    "unknown placement '%s' (same-core, smt, same-l3, cross-l3, "
+				    "cross-numa, auto)",
+				    optarg);
+			o->placement_set = true;
+			break;
+		case 15:
+			o->node = (int)parse_u64("--node", optarg, 0, 1u << 16);
+			break;
+		case 16:
+			o->hugepages = true;
+			break;
+		case 17:
+			o->json = optarg;
+			break;
+		case 18:
+			o->csv = optarg;
+			break;
+		case 'r':
+			if (parse_list("--size", optarg, tmp, MAX_LIST, 1, MAX_MSG) != 2)
+				die("--size", "expected REQ,RESP (each 1..%u)", MAX_MSG);
+			o->req = tmp[0];
+			o->resp = tmp[1];
+			break;
+		case 'm':
+			o->nmsg = parse_list("--msg", optarg, o->msgs, MAX_LIST, 8, 65536);
+			break;
+		case 'b':
+			o->nbatch = parse_list("--batch", optarg, o->batches, MAX_LIST, 1, 256);
+			break;
+		case 19:
+			if (!strcmp(optarg, "both"))
+				o->copy_mode = 0;
+			else if (!strcmp(optarg, "copy"))
+				o->copy_mode = 1;
+			else if (!strcmp(optarg, "zero-copy"))
+				o->copy_mode = 2;
+			else
+				die("--copy-mode", "'%s': expected copy, zero-copy or both", optarg);
+			o->copy_set = true;
+			break;
+		case 20:
+			o->stream_baselines = true;
+			break;
+		case 21:
+			if (!strcmp(optarg, "eventfd"))
+				o->hybrid_block = VRQ_NOTIFY_EVENTFD;
+			else if (!strcmp(optarg, "futex"))
+				o->hybrid_block = VRQ_NOTIFY_FUTEX;
+			else
+				die("--hybrid-block", "'%s': expected eventfd or futex", optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'vrq-bench --help'.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		die(NULL, "unexpected argument '%s'", argv[optind]);
+}
+
+/* ---- measurement ------------------------------------------------------------ */
+
+struct point {
+	char name[64];		/* table label */
+	char mech[64];		/* JSON mechanism */
+	bool is_vrq;
+	const struct vb_baseline *base;
+	struct vq_opts vq;
+	struct vb_params p;
+	bool stream;
+	/* results */
+	double val[MAX_REPS];	/* trans/s or items/s per used rep */
+	double gbs[MAX_REPS];
+	double notif[MAX_REPS], intr[MAX_REPS], cpu_pct[MAX_REPS], sdemand[MAX_REPS];
+	struct vb_cpuload load[MAX_REPS];
+	unsigned used, discarded;
+	struct vb_hist hist;
+	struct vq_counters cnt; /* summed over used reps */
+	uint64_t trans;
+	int rc;
+	char err[256];
+};
+
+static struct opts O;
+static unsigned ncpu_online;
+
+static void add_counters(struct vq_counters *sum, const struct vq_counters *c)
+{
+#define ADD(f) (sum->kick_tx.f += c->kick_tx.f, sum->kick_rx.f += c->kick_rx.f, \
+		sum->irq_tx.f += c->irq_tx.f, sum->irq_rx.f += c->irq_rx.f)
+	ADD(sent);
+	ADD(suppressed);
+	ADD(syscalls);
+	ADD(waits);
+	ADD(wakeups);
+	ADD(spurious);
+	ADD(status_reads);
+	ADD(acks);
+	ADD(coalesced);
+	ADD(spin_hits);
+	ADD(recheck_hits);
+#undef ADD
+}
+
+static int run_point_once(struct point *pt, struct vb_result *r, struct vb_cpuload *load,
+			  struct vq_counters *c)
+{
+	int rc;
+
+	if (pt->is_vrq) {
+		rc = pt->stream ? vq_run_stream(&pt->p, &pt->vq, r, c, pt->err, sizeof(pt->err))
+				: vq_run_rr(&pt->p, &pt->vq, r, c, pt->err, sizeof(pt->err));
+		if (rc == 0)
+			*load = c->load;
+		return rc;
+	}
+	vb_cpuload_begin(load);
+	rc = pt->stream ? pt->base->stream(&pt->p, r) : pt->base->rr(&pt->p, r);
+	vb_cpuload_end(load);
+	if (rc < 0)
+		snprintf(pt->err, sizeof(pt->err), "%s", strerror(-rc));
+	return rc;
+}
+
+static int run_point(struct point *pt)
+{
+	unsigned tries = 0, max_tries = O.reps + (O.retries_set ? O.retries : O.reps);
+	struct vb_result *r = malloc(sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	vb_hist_init(&pt->hist);
+	while (pt->used < O.reps && tries < max_tries) {
+		struct vb_cpuload load;
+		struct vq_counters c;
+		double secs;
+		int rc;
+
+		tries++;
+		memset(&load, 0, sizeof(load));
+		memset(&c, 0, sizeof(c));
+		rc = run_point_once(pt, r, &load, &c);
+		if (rc < 0) {
+			pt->rc = rc;
+			free(r);
+			return rc;
+		}
+		/* disturbed: discard and retry while retries last; the last
+		 * chances are kept (and flagged) rather than leaving no data */
+		if (load.ok && vb_cpuload_disturbed(&load, O.threshold) &&
+		    max_tries - tries >= O.reps - pt->used) {
+			pt->discarded++;
+			continue;
+		}
+		secs = (double)r->elapsed_ns * 1e-9;
+		if (secs <= 0 || r->trans == 0) {
+			snprintf(pt->err, sizeof(pt->err), "no transactions measured");
+			pt->rc = -EIO;
+			free(r);
+			return -EIO;
+		}
+		pt->load[pt->used] = load;
+		if (pt->is_vrq)
+			add_counters(&pt->cnt, &c);
+		pt->val[pt->used] = (double)r->trans / secs;
+		pt->gbs[pt->used] = (double)r->bytes / secs * 1e-9;
+		pt->notif[pt->used] = (double)r->notifications / (double)r->trans;
+		pt->intr[pt->used] = (double)r->interrupts / (double)r->trans;
+		pt->cpu_pct[pt->used] = 100.0 * r->cpu_s / (secs * (ncpu_online ? ncpu_online : 1));
+		pt->sdemand[pt->used] = r->cpu_s * 1e6 / (double)r->trans;
+		pt->trans += r->trans;
+		if (!pt->stream)
+			vb_hist_merge(&pt->hist, &r->hist);
+		pt->used++;
+	}
+	free(r);
+	return 0;
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static void fmt_rate(char *b, size_t n, double v)
+{
+	if (v >= 1e6)
+		snprintf(b, n, "%.2fM", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(b, n, "%.1fk", v / 1e3);
+	else
+		snprintf(b, n, "%.0f", v);
+}
+
+static void fmt_us(char *b, size_t n, uint64_t ns)
+{
+	if (ns < 10000)
+		snprintf(b, n, "%.2f", (double)ns / 1e3);
+	else
+		snprintf(b, n, "%.1f", (double)ns / 1e3);
+}
+
+static double median_of(const double *v, unsigned n)
+{
+	struct vb_summary s;
+
+	if (vb_stats_summary(v, n, &s) < 0)
+		return 0;
+	return s.median;
+}
+
+static void print_rr_table(struct point *pts, unsigned n, bool lat_only)
+{
+	double ref_floor = 0, ref_tcp = 0, ref_efd = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (pts[i].rc || !pts[i].used || pts[i].is_vrq)
+			continue;
+		if (!strcmp(pts[i].base->name, "floor"))
+			ref_floor = (double)vb_hist_quantile(&pts[i].hist, 0.5);
+		if (!strcmp(pts[i].base->name, "tcp"))
+			ref_tcp = median_of(pts[i].val, pts[i].used);
+		if (!strcmp(pts[i].base->name, "eventfd"))
+			ref_efd = median_of(pts[i].val, pts[i].used);
+	}
+	if (lat_only)
+		printf("\n%-24s %8s %8s %8s %8s %8s %8s %8s %8s\n", "Mechanism", "min us", "p50 us",
+		       "p90 us", "p99 us", "p99.9 us", "p99.99", "max us", "samples");
+	else
+		printf("\n%-24s %-25s %7s %7s %7s %7s %6s %6s %5s %6s %7s %7s %7s\n", "Mechanism",
+		       "Trans/s median [min-max]", "p50 us", "p90 us", "p99 us", "p99.9", "not/tr",
+		       "int/tr", "CPU%", "us/tr", "p50/flr", "x tcp", "x efd");
+	for (i = 0; i < n; i++) {
+		struct point *pt = &pts[i];
+		struct vb_summary s;
+		char a[16], b[16], c[16], q[6][16];
+		unsigned k;
+		static const double qs[6] = {0.5, 0.9, 0.99, 0.999, 0.9999, 1.0};
+
+		if (pt->rc || !pt->used) {
+			printf("%-24s FAILED: %s\n", pt->name, pt->err[0] ? pt->err : "no data");
+			continue;
+		}
+		vb_stats_summary(pt->val, pt->used, &s);
+		for (k = 0; k < 6; k++)
+			fmt_us(q[k], sizeof(q[k]), vb_hist_quantile(&pt->hist, qs[k]));
+		if (lat_only) {
+			char mn[16];
+
+			fmt_us(mn, sizeof(mn), pt->hist.min);
+			printf("%-24s %8s %8s %8s %8s %8s %8s %8s %8" PRIu64 "\n", pt->name, mn, q[0],
+			       q[1], q[2], q[3], q[4], q[5], pt->hist.count);
+			continue;
+		}
+		fmt_rate(a, sizeof(a), s.median);
+		fmt_rate(b, sizeof(b), s.min);
+		fmt_rate(c, sizeof(c), s.max);
+		{
+			char rate[64], rf[16] = "-", rt[16] = "-", re[16] = "-";
+			double p50 = (double)vb_hist_quantile(&pt->hist, 0.5);
+
+			snprintf(rate, sizeof(rate), "%s [%s-%s]%s", a, b, c, s.bimodal ? "~" : "");
+			if (ref_floor > 0)
+				snprintf(rf, sizeof(rf), "%.2f", p50 / ref_floor);
+			if (ref_tcp > 0)
+				snprintf(rt, sizeof(rt), "%.2f", s.median / ref_tcp);
+			if (ref_efd > 0)
+				snprintf(re, sizeof(re), "%.2f", s.median / ref_efd);
+			printf("%-24s %-25s %7s %7s %7s %7s %6.2f %6.2f %5.0f %6.2f %7s %7s %7s\n",
+			       pt->name, rate, q[0], q[1], q[2], q[3], median_of(pt->notif, pt->used),
+			       median_of(pt->intr, pt->used), median_of(pt->cpu_pct, pt->used),
+			       median_of(pt->sdemand, pt->used), rf, rt, re);
+		}
+	}
+}
+
+static void print_stream_table(struct point *pts, unsigned n)
+{
+	unsigned i, k;
+
+	printf("\n%-30s %6s %5s %-28s %8s %6s %6s %8s\n", "Mechanism", "msg B", "batch",
+	       "Items/s median [min-max]", "GB/s", "not/it", "CPU%", "x spsc");
+	for (i = 0; i < n; i++) {
+		struct point *pt = &pts[i];
+		struct vb_summary s;
+		char a[16], b[16], c[16], rate[64], ratio[16] = "-";
+
+		if (pt->rc || !pt->used) {
+			printf("%-30s FAILED: %s\n", pt->name, pt->err[0] ? pt->err : "no data");
+			continue;
+		}
+		vb_stats_summary(pt->val, pt->used, &s);
+		fmt_rate(a, sizeof(a), s.median);
+		fmt_rate(b, sizeof(b), s.min);
+		fmt_rate(c, sizeof(c), s.max);
+		snprintf(rate, sizeof(rate), "%s [%s-%s]%s", a, b, c, s.bimodal ? "~" : "");
+		for (k = 0; k < n; k++) {
+			if (!pts[k].is_vrq && !strcmp(pts[k].base->name, "spsc") && !pts[k].rc &&
+			    pts[k].used && pts[k].p.msg == pt->p.msg && pts[k].p.batch == pt->p.batch)
+				snprintf(ratio, sizeof(ratio), "%.1f%%",
+					 100.0 * s.median / median_of(pts[k].val, pts[k].used));
+		}
+		printf("%-30s %6zu %5u %-28s %8.3f %6.3f %6.0f %8s\n", pt->name, pt->p.msg,
+		       pt->p.batch, rate, median_of(pt->gbs, pt->used), median_of(pt->notif, pt->used),
+		       median_of(pt->cpu_pct, pt->used), ratio);
+	}
+}
+
+static void add_records(struct vb_report *rep, struct point *pts, unsigned n, const char *mode)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		struct point *pt = &pts[i];
+		struct vb_record *rec;
+
+		if (pt->rc || !pt->used)
+			continue;
+		rec = vb_report_add(rep, pt->mech);
+		vb_record_mode(rec, mode);
+		if (pt->is_vrq) {
+			vb_record_param_str(rec, "ring",
+					    pt->vq.ring == VRQ_RING_PACKED ? "packed" : "split");
+			vb_record_param_str(rec, "notify", vrq_notify_kind_name(pt->vq.notify));
+			vb_record_param_int(rec, "event_idx", pt->vq.event_idx);
+			vb_record_param_int(rec, "in_order", pt->vq.in_order);
+			vb_record_param_int(rec, "indirect", pt->vq.indirect);
+			vb_record_param_str(rec, "process_mode", pt->vq.procs ? "procs" : "threads");
+			if (pt->vq.notify == VRQ_NOTIFY_HYBRID)
+				vb_record_param_int(rec, "spin_ns", pt->vq.spin_ns);
+		}
+		vb_record_param_int(rec, "qsize", pt->p.qsize);
+		if (pt->stream) {
+			vb_record_param_int(rec, "msg", (long long)pt->p.msg);
+			vb_record_param_int(rec, "batch", pt->p.batch);
+			if (pt->is_vrq)
+				vb_record_param_str(rec, "copy", pt->vq.zero_copy ? "zero-copy" : "copy");
+			vb_record_metric(rec, "items_per_s", "1/s", pt->val, pt->used);
+			vb_record_metric(rec, "gb_per_s", "GB/s", pt->gbs, pt->used);
+		} else {
+			vb_record_param_int(rec, "req", (long long)pt->p.req);
+			vb_record_param_int(rec, "resp", (long long)pt->p.resp);
+			vb_record_metric(rec, "trans_per_s", "1/s", pt->val, pt->used);
+			vb_record_hist(rec, "latency_ns", &pt->hist);
+		}
+		vb_record_metric(rec, "notifications_per_trans", "1", pt->notif, pt->used);
+		vb_record_metric(rec, "interrupts_per_trans", "1", pt->intr, pt->used);
+		vb_record_metric(rec, "cpu_util_pct", "%", pt->cpu_pct, pt->used);
+		vb_record_metric(rec, "service_demand_us", "us", pt->sdemand, pt->used);
+		vb_record_counter(rec, "trans", pt->trans);
+		if (pt->is_vrq) {
+			vb_record_counter(rec, "kicks_sent", pt->cnt.kick_tx.sent);
+			vb_record_counter(rec, "kicks_suppressed", pt->cnt.kick_tx.suppressed);
+			vb_record_counter(rec, "interrupts_sent", pt->cnt.irq_tx.sent);
+			vb_record_counter(rec, "interrupts_suppressed", pt->cnt.irq_tx.suppressed);
+			vb_record_counter(rec, "wakeups", pt->cnt.kick_rx.wakeups + pt->cnt.irq_rx.wakeups);
+			vb_record_counter(rec, "spurious", pt->cnt.kick_rx.spurious + pt->cnt.irq_rx.spurious);
+			vb_record_counter(rec, "status_reads",
+					  pt->cnt.kick_rx.status_reads + pt->cnt.irq_rx.status_reads);
+			vb_record_counter(rec, "acks", pt->cnt.kick_rx.acks + pt->cnt.irq_rx.acks);
+			vb_record_counter(rec, "syscalls", pt->cnt.kick_tx.syscalls + pt->cnt.irq_tx.syscalls);
+		}
+		vb_record_reps(rec, pt->used, pt->discarded);
+		vb_record_disturbance(rec, pt->load, pt->used, O.threshold);
+	}
+}
+
+static void print_counters(struct point *pts, unsigned n)
+{
+	unsigned i;
+	bool any = false;
+
+	for (i = 0; i < n; i++) {
+		struct point *pt = &pts[i];
+		double t = (double)pt->trans;
+
+		if (!pt->is_vrq || pt->rc || !pt->used || pt->trans == 0)
+			continue;
+		if (!any)
+			printf("\nPer transaction (vrq): kicks sent/suppressed, interrupts "
+			       "sent/suppressed, wake-ups, spurious, status reads, ACKs, syscalls\n");
+		any = true;
+		printf("  %-22s kick %.3f/%.3f  irq %.3f/%.3f  wake %.3f  spur %.3f  status %.3f  "
+		       "ack %.3f  sys %.3f\n",
+		       pt->name, pt->cnt.kick_tx.sent / t, pt->cnt.kick_tx.suppressed / t,
+		       pt->cnt.irq_tx.sent / t, pt->cnt.irq_tx.suppressed / t,
+		       (pt->cnt.kick_rx.wakeups + pt->cnt.irq_rx.wakeups) / t,
+		       (pt->cnt.kick_rx.spurious + pt->cnt.irq_rx.spurious) / t,
+		       (pt->cnt.kick_rx.status_reads + pt->cnt.irq_rx.status_reads) / t,
+		       (pt->cnt.kick_rx.acks + pt->cnt.irq_rx.acks) / t,
+		       (pt->cnt.kick_tx.syscalls + pt->cnt.irq_tx.syscalls) / t);
+	}
+}
+
+/* ---- modes -------------------------------------------------------------------- */
+
+static void base_params(struct vb_params *p, const int cpu[2], unsigned qsize)
+{
+	memset(p, 0, sizeof(*p));
+	p->cpu[0] = cpu[0];
+	p->cpu[1] = cpu[1];
+	p->duration_ns = (uint64_t)(O.duration * 1e9);
+	p->warmup_ns = (uint64_t)(O.warmup * 1e9);
+	p->max_trans = O.count;
+	p->req = O.req;
+	p->resp = O.resp;
+	p->qsize = qsize;
+	p->numa_node = O.node;
+	p->lat_hist = true;
+}
+
+static void vq_point(struct point *pt, enum vrq_ring_kind ring, enum vrq_notify_kind nk, bool evidx)
+{
+	pt->is_vrq = true;
+	pt->vq.ring = ring;
+	pt->vq.notify = nk;
+	pt->vq.block = O.hybrid_block;
+	pt->vq.spin_ns = O.spin_ns;
+	pt->vq.event_idx = evidx;
+	pt->vq.in_order = O.in_order;
+	pt->vq.indirect = O.indirect;
+	pt->vq.procs = O.procs;
+	pt->vq.hugepages = O.hugepages;
+}
+
+static unsigned add_baselines(struct point *pts, unsigned n, const char *list, const int cpu[2],
+			      bool stream)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (!strcmp(list, "none"))
+		return n;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct vb_baseline *b = vb_baseline_find(tok);
+		unsigned mi, bi;
+
+		if (!b)
+			die("--baseline", "unknown baseline '%s'", tok);
+		if (stream ? !b->stream : !b->rr)
+			die("--baseline", "'%s' has no %s mode", tok, stream ? "stream" : "rr");
+		for (mi = 0; mi < (stream ? O.nmsg : 1); mi++) {
+			for (bi = 0; bi < (stream ? O.nbatch : 1); bi++) {
+				struct point *pt = &pts[n];
+
+				if (n == MAX_MECH)
+					die(NULL, "too many points");
+				memset(pt, 0, sizeof(*pt));
+				pt->base = b;
+				pt->stream = stream;
+				base_params(&pt->p, cpu, O.nq ? O.qsizes[0] : 256);
+				if (stream) {
+					pt->p.msg = O.msgs[mi];
+					pt->p.batch = O.batches[bi];
+				}
+				snprintf(pt->name, sizeof(pt->name), "baseline %s", b->name);
+				snprintf(pt->mech, sizeof(pt->mech), "baseline:%s", b->name);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+static unsigned count_label(struct point *pts, unsigned n)
+{
+	(void)pts;
+	return n;
+}
+
+static void run_all(struct point *pts, unsigned n, const char *label)
+{
+	unsigned i;
+
+	vb_progress_start(label, n);
+	for (i = 0; i < n; i++) {
+		if (run_point(&pts[i]) < 0)
+			fprintf(stderr, "vrq-bench: %s: %s\n", pts[i].name, pts[i].err);
+		vb_progress_update(i + 1);
+	}
+	vb_progress_end();
+}
+
+static int finish(struct vb_report *rep, struct point *pts, unsigned n, const char *mode)
+{
+	unsigned i, disc = 0, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		disc += pts[i].discarded;
+		failed += pts[i].rc != 0;
+	}
+	printf("\n%u repetition(s) discarded as disturbed (others > %.1f%% CPU); %u point(s) failed.\n",
+	       disc, O.threshold * 100, failed);
+	add_records(rep, pts, n, mode);
+	if (O.json && vb_report_write_json(rep, O.json) < 0) {
+		fprintf(stderr, "vrq-bench: --json: cannot write %s: %s\n", O.json,
+			vb_report_error(rep) ? vb_report_error(rep) : strerror(errno));
+		return 1;
+	}
+	if (O.csv) {
+		FILE *f = strcmp(O.csv, "-") ? fopen(O.csv, "w") : stdout;
+
+		if (!f || vb_report_write_csv(rep, f) < 0) {
+			fprintf(stderr, "vrq-bench: --csv: cannot write %s\n", O.csv);
+			return 1;
+		}
+		if (f != stdout)
+			fclose(f);
+	}
+	return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct point pts[MAX_MECH];
+	struct vb_topo topo;
+	struct vb_report *rep;
+	char why[256];
+	const char *mode_s;
+	int cpu[2] = {-1, -1};
+	unsigned n = 0, r, k, e, mi, bi, qi, cm;
+	int rc;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	mode_s = argv[1];
+	if (!strcmp(mode_s, "rr"))
+		O.mode = M_RR;
+	else if (!strcmp(mode_s, "stream"))
+		O.mode = M_STREAM;
+	else if (!strcmp(mode_s, "lat"))
+		O.mode = M_LAT;
+	else if (!strcmp(mode_s, "sweep"))
+		O.mode = M_SWEEP;
+	else if (!strcmp(mode_s, "topo"))
+		O.mode = M_TOPO;
+	else if (!strcmp(mode_s, "baselines"))
+		O.mode = M_BASELINES;
+	else
+		die(NULL, "unknown mode '%s' (rr, stream, lat, sweep, topo, baselines)", mode_s);
+
+	O.duration = 1.0;
+	O.warmup = O.mode == M_LAT ? 0.5 : 0.2;
+	O.reps = 3;
+	O.threshold = VB_CPULOAD_THRESHOLD;
+	O.rings[0] = VRQ_RING_SPLIT;
+	O.nrings = 1;
+	O.spin_ns = 20000;
+	O.hybrid_block = VRQ_NOTIFY_EVENTFD;
+	O.evidx[0] = true;
+	O.nevidx = 1;
+	O.node = -1;
+	O.req = O.resp = 1;
+	parse_args(argc - 1, argv + 1, &O);
+
+	if (!O.nnotify) {
+		if (O.mode == M_RR || O.mode == M_LAT) {
+			O.notify[0] = VRQ_NOTIFY_POLL;
+			O.notify[1] = VRQ_NOTIFY_EVENTFD;
+			O.notify[2] = VRQ_NOTIFY_HYBRID;
+			O.nnotify = 3;
+		} else {
+			O.notify[0] = VRQ_NOTIFY_POLL;
+			O.nnotify = 1;
+		}
+	}
+	if (!O.nmsg) {
+		static const unsigned dm[] = {8, 64, 512, 4096, 65536};
+
+		if (O.mode == M_SWEEP) {
+			O.msgs[0] = 64;
+			O.nmsg = 1;
+		} else {
+			memcpy(O.msgs, dm, sizeof(dm));
+			O.nmsg = 5;
+		}
+	}
+	if (!O.nbatch) {
+		if (O.mode == M_SWEEP) {
+			O.batches[0] = 1;
+			O.batches[1] = 32;
+			O.nbatch = 2;
+		} else {
+			O.batches[0] = 32;
+			O.nbatch = 1;
+		}
+	}
+	if (O.mode == M_SWEEP && !O.copy_set)
+		O.copy_mode = 2;
+	if (!O.nq) {
+		O.qsizes[0] = 256;
+		O.nq = 1;
+	}
+	for (qi = 0; qi < O.nq; qi++) {
+		for (r = 0; r < O.nrings; r++)
+			if (O.rings[r] == VRQ_RING_SPLIT && (O.qsizes[qi] & (O.qsizes[qi] - 1)))
+				die("--qsize", "%u is not a power of two (the split ring needs one)",
+				    O.qsizes[qi]);
+		for (bi = 0; bi < O.nbatch; bi++)
+			if (O.batches[bi] > O.qsizes[qi])
+				die("--batch", "%u is larger than the queue size %u", O.batches[bi],
+				    O.qsizes[qi]);
+	}
+	if (O.mode == M_BASELINES && O.procs)
+		die("--procs", "the baselines run in threads only");
+
+	if (vb_clock_init() < 0)
+		die(NULL, "no usable clock");
+	ncpu_online = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (vb_topo_init(&topo, why, sizeof(why)) < 0)
+		die(NULL, "topology: %s", why);
+	if (O.node >= 0 && vb_topo_node_ok(O.node, why, sizeof(why)) < 0)
+		die("--node", "%s", why);
+	if (O.mode == M_TOPO) {
+		static const enum vb_placement all[] = {VB_PLACE_AUTO, VB_PLACE_SAME_CORE,
+							VB_PLACE_SMT, VB_PLACE_SAME_L3,
+							VB_PLACE_CROSS_L3, VB_PLACE_CROSS_NUMA};
+
+		vb_topo_print(&topo, stdout);
+		printf("\nPlacements:\n");
+		for (k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
+			int c2[2];
+
+			if (vb_topo_pair(&topo, all[k], c2, why, sizeof(why)) == 0)
+				printf("  %-10s CPUs %d,%d\n", vb_placement_name(all[k]), c2[0], c2[1]);
+			else
+				printf("  %-10s unavailable: %s\n", vb_placement_name(all[k]), why);
+		}
+		vb_topo_fini(&topo);
+		return 0;
+	}
+	if (O.cpus_set) {
+		for (k = 0; k < 2; k++)
+			if (vb_topo_cpu_ok(&topo, O.cpus[k], why, sizeof(why)) < 0)
+				die("--cpus", "%s", why);
+		cpu[0] = O.cpus[0];
+		cpu[1] = O.cpus[1];
+	} else if (vb_topo_pair(&topo, O.placement, cpu, why, sizeof(why)) < 0) {
+		if (O.placement_set)
+			die("--placement", "%s", why);
+		cpu[0] = cpu[1] = -1; /* auto on a 1-CPU machine: unpinned */
+	}
+
+	rep = vb_report_new(mode_s, argc, argv);
+	if (!rep)
+		die(NULL, "out of memory");
+	vb_report_set_placement(rep, cpu[0], cpu[1], O.node,
+				O.cpus_set ? "explicit" : vb_placement_name(O.placement),
+				O.procs ? "procs" : "threads");
+
+	printf("vrq-bench %s: %s on CPUs %d,%d (%s), memory node %d, %s clock, %u rep(s) x ", mode_s,
+	       O.procs ? "two processes" : "two threads", cpu[0], cpu[1],
+	       O.cpus_set ? "explicit" : vb_placement_name(O.placement), O.node, vb_clock_source(),
+	       O.reps);
+	if (O.count)
+		printf("%" PRIu64 " transactions", O.count);
+	else
+		printf("%.2f s", O.duration);
+	printf(" (+%.2f s warm-up)\n", O.warmup);
+
+	if (O.mode == M_RR || O.mode == M_LAT ||
+	    (O.mode == M_BASELINES && !O.stream_baselines)) {
+		printf("TCP_RR-style: request %zu B, response %zu B, queue size %u, EVENT_IDX %s, "
+		       "hybrid spin %u ns\n",
+		       O.req, O.resp, O.qsizes[0], O.evidx[0] ? "on" : "off", O.spin_ns);
+		if (O.req > 65536 || O.resp > 65536)
+			die("--size", "at most 65536 bytes per message");
+		if (O.mode != M_BASELINES) {
+			for (r = 0; r < O.nrings; r++)
+				for (k = 0; k < O.nnotify; k++)
+					for (e = 0; e < O.nevidx; e++) {
+						struct point *pt = &pts[n++];
+
+						memset(pt, 0, sizeof(*pt));
+						vq_point(pt, O.rings[r], O.notify[k], O.evidx[e]);
+						base_params(&pt->p, cpu, O.qsizes[0]);
+						snprintf(pt->name, sizeof(pt->name), "vrq %s %s%s",
+							 O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
+							 vrq_notify_kind_name(O.notify[k]),
+							 O.nevidx > 1 ? (O.evidx[e] ? " ei" : " noei") : "");
+						snprintf(pt->mech, sizeof(pt->mech), "vrq-%s-%s",
+							 O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
+							 vrq_notify_kind_name(O.notify[k]));
+					}
+		}
+		n = add_baselines(pts, n,
+				  O.baselines ? O.baselines
+					      : "floor,spsc,eventfd,futex,pipe,socketpair,tcp,wfcq",
+				  cpu, false);
+		run_all(pts, count_label(pts, n), mode_s);
+		print_rr_table(pts, n, O.mode == M_LAT);
+		print_counters(pts, n);
+	} else {
+		/* stream, sweep, stream baselines */
+		for (qi = 0; qi < O.nq && O.mode != M_BASELINES; qi++)
+			for (r = 0; r < O.nrings; r++)
+				for (k = 0; k < O.nnotify; k++)
+					for (e = 0; e < O.nevidx; e++)
+						for (mi = 0; mi < O.nmsg; mi++)
+							for (bi = 0; bi < O.nbatch; bi++)
+								for (cm = 1; cm <= 2; cm++) {
+									struct point *pt;
+
+									if (O.copy_mode && O.copy_mode != (int)cm)
+										continue;
+									if (n == MAX_MECH)
+										die(NULL, "more than %d points: narrow the matrix", MAX_MECH);
+									pt = &pts[n++];
+									memset(pt, 0, sizeof(*pt));
+									vq_point(pt, O.rings[r], O.notify[k], O.evidx[e]);
+									pt->stream = true;
+									pt->vq.zero_copy = cm == 2;
+									base_params(&pt->p, cpu, O.qsizes[qi]);
+									pt->p.msg = O.msgs[mi];
+									pt->p.batch = O.batches[bi];
+									snprintf(pt->name, sizeof(pt->name),
+										 "vrq %s %s %s q%u%s", O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
+										 vrq_notify_kind_name(O.notify[k]),
+										 cm == 2 ? "zc" : "copy", O.qsizes[qi],
+										 O.evidx[e] ? "" : " noei");
+									snprintf(pt->mech, sizeof(pt->mech), "vrq-%s-%s",
+										 O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
+										 vrq_notify_kind_name(O.notify[k]));
+								}
+		n = add_baselines(pts, n, O.baselines ? O.baselines : "spsc,wfcq", cpu, true);
+		run_all(pts, n, mode_s);
+		print_stream_table(pts, n);
+		print_counters(pts, n);
+	}
+	rc = finish(rep, pts, n, mode_s);
+	vb_report_free(rep);
+	vb_topo_fini(&topo);
+	return rc;
+}
