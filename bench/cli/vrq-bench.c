@@ -224,7 +224,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	unsigned tmp[MAX_LIST], i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:n:w:q:r:m:b:h", lo, NULL)) != -1) {
+	opterr = 0; /* our own messages: argv[0] here is the mode */
+	while ((c = getopt_long(argc, argv, ":l:n:w:q:r:m:b:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			o->duration = parse_double("--duration", optarg, 0, 86400, true);
@@ -382,8 +383,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
+		case ':':
+			fprintf(stderr, "vrq-bench: option '%s' needs a value\nTry 'vrq-bench --help'.\n",
+				argv[optind - 1]);
+			exit(2);
 		default:
-			fprintf(stderr, "Try 'vrq-bench --help'.\n");
+			fprintf(stderr, "vrq-bench: unknown option '%s'\nTry 'vrq-bench --help'.\n",
+				argv[optind - 1]);
 			exit(2);
 		}
 	}
@@ -409,7 +415,7 @@ struct point {
 	unsigned used, discarded;
 	struct vb_hist hist;
 	struct vq_counters cnt; /* summed over used reps */
-	uint64_t trans;
+	uint64_t trans, notif_total, intr_total, bytes_total;
 	int rc;
 	char err[256];
 };
@@ -502,6 +508,9 @@ static int run_point(struct point *pt)
 		pt->cpu_pct[pt->used] = 100.0 * r->cpu_s / (secs * (ncpu_online ? ncpu_online : 1));
 		pt->sdemand[pt->used] = r->cpu_s * 1e6 / (double)r->trans;
 		pt->trans += r->trans;
+		pt->notif_total += r->notifications;
+		pt->intr_total += r->interrupts;
+		pt->bytes_total += r->bytes;
 		if (!pt->stream)
 			vb_hist_merge(&pt->hist, &r->hist);
 		pt->used++;
@@ -679,6 +688,10 @@ static void add_records(struct vb_report *rep, struct point *pts, unsigned n, co
 		vb_record_metric(rec, "cpu_util_pct", "%", pt->cpu_pct, pt->used);
 		vb_record_metric(rec, "service_demand_us", "us", pt->sdemand, pt->used);
 		vb_record_counter(rec, "trans", pt->trans);
+		vb_record_counter(rec, "notifications", pt->notif_total);
+		vb_record_counter(rec, "interrupts", pt->intr_total);
+		if (pt->stream)
+			vb_record_counter(rec, "bytes", pt->bytes_total);
 		if (pt->is_vrq) {
 			vb_record_counter(rec, "kicks_sent", pt->cnt.kick_tx.sent);
 			vb_record_counter(rec, "kicks_suppressed", pt->cnt.kick_tx.suppressed);

@@ -201,11 +201,7 @@ static void phase_start(struct job *j, struct phase *ph)
 	ph->end = ph->warm_end + j->p->duration_ns;
 	ph->max = j->p->max_trans;
 	ph->n = 0;
-	ph->on = false;
-	if (!j->p->warmup_ns) {
-		ph->on = true;
-		__atomic_store_n(&ctl_of(&j->drv)->phase, PH_MEASURE, __ATOMIC_RELAXED);
-	}
+	ph->on = false; /* the first phase_tick() at or after warm_end starts it */
 }
 
 /* Called with the current time after each completed unit of work; returns
@@ -281,8 +277,7 @@ static int drv_rr(struct job *j)
 
 	vb_hist_init(&j->r->hist);
 	phase_start(j, &ph);
-	if (ph.on)
-		phase_tick(j, &ph, vb_mono_ns(), 0);
+	phase_tick(j, &ph, vb_mono_ns(), 0);
 	for (;;) {
 		uint64_t t = vb_ticks(), dt;
 		uint8_t tag = (uint8_t)seq;
@@ -356,8 +351,7 @@ static int drv_stream(struct job *j)
 		memset(slots + (size_t)i * j->slot, 0x3c, p->msg); /* zero-copy: data in place */
 	}
 	phase_start(j, &ph);
-	if (ph.on)
-		phase_tick(j, &ph, vb_mono_ns(), 0);
+	phase_tick(j, &ph, vb_mono_ns(), 0);
 	for (;;) {
 		unsigned k = 0;
 
