@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Build and run the throughput benchmark.
+# The main job: install missing packages, build, run the TCP_RR-style
+# benchmark against its baselines and print the table.
 #
-#   scripts/bench.sh [vrq-tput options]    e.g. --size 256 --batch 1,32 --reps 5
-#   scripts/bench.sh --build-only          install packages and build only
-#   scripts/bench.sh --no-deps ...         skip scripts/deps.sh
+#   scripts/bench.sh [vrq-bench rr options]   e.g. --reps 5 --notify all --json rr.json
+#   scripts/bench.sh --build-only             install packages and build only
+#   scripts/bench.sh --no-deps ...            skip scripts/deps.sh
 #
 # Installs missing packages (scripts/deps.sh bench), configures and builds
-# the `default` preset (RelWithDebInfo: -O2 -g), then runs vrq-tput, which
-# prints the result table.
+# the `default` preset (RelWithDebInfo: -O2 -g), then runs `vrq-bench rr`
+# (defaults: 1-byte request/response, vrq split ring with the poll,
+# eventfd and hybrid doorbells, and the baselines floor, spsc, eventfd,
+# futex, pipe, socketpair, tcp and wfcq on the same two CPUs).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,19 +33,13 @@ if ((do_deps)); then
 fi
 
 cmake --preset default >/dev/null
-cmake --build --preset default --target vrq-tput
+cmake --build --preset default --target vrq-bench vrq-bench-validate
 
-exe=""
-for cand in build/default/bench/vrq-tput build/default/vrq-tput; do
-	if [[ -x $cand ]]; then
-		exe=$cand
-		break
-	fi
-done
-[[ -n $exe ]] || { echo "bench.sh: vrq-tput was not built" >&2; exit 1; }
+exe=build/default/bench/cli/vrq-bench
+[[ -x $exe ]] || { echo "bench.sh: vrq-bench was not built" >&2; exit 1; }
 
 if ((build_only)); then
 	echo "bench.sh: built $exe"
 	exit 0
 fi
-exec "$exe" "${args[@]}"
+exec "$exe" rr "${args[@]}"
