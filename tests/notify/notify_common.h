@@ -158,8 +158,8 @@ static int nt_drv_add(struct nt_drv *d, uint64_t seq)
 /* Consume every used buffer; -1 on a wrong completion. */
 static int nt_drv_reap(struct nt_drv *d)
 {
-	void *tok;
-	uint32_t len;
+	void *tok = NULL;
+	uint32_t len = 0;
 	int rc;
 
 	while ((rc = vrq_vq_drv_get_used(&d->l->drv, &tok, &len)) > 0) {
