@@ -49,7 +49,10 @@ int vrq__efd_block(struct vrq_notifier *n, uint64_t deadline)
 	int rc;
 
 	n->st.waits++;
-	rc = vrq__notify_peer_check(n);
+	/* A wake-up costs one read() (nothing to watch) or poll() + read()
+	 * (a pidfd to watch or a deadline); the peer's pid is checked only
+	 * when a bounded sleep times out, or by the pidfd in the poll set. */
+	rc = vrq__notify_closed_check(n);
 	if (rc < 0)
 		goto out;
 	for (;;) {
@@ -62,7 +65,7 @@ int vrq__efd_block(struct vrq_notifier *n, uint64_t deadline)
 			/* nothing to watch but the eventfd: sleep in read() */
 			rc = efd_read(n);
 			if (rc == 0)
-				rc = vrq__notify_peer_check(n);
+				rc = vrq__notify_closed_check(n);
 			break;
 		}
 		pr = poll(p, (nfds_t)np, (int)((slice + 999999) / 1000000));
@@ -73,10 +76,15 @@ int vrq__efd_block(struct vrq_notifier *n, uint64_t deadline)
 		if (pr > 0 && (p[0].revents & POLLIN)) {
 			rc = efd_read(n);
 			if (rc == 0)
-				rc = vrq__notify_peer_check(n);
+				rc = vrq__notify_closed_check(n);
 			break;
 		}
-		rc = vrq__notify_peer_check(n);
+		if (pr > 0 && np == 2 && (p[1].revents & (POLLIN | POLLHUP))) {
+			n->st.peer_gone++;
+			rc = -VRQ_EPEERGONE;
+			break;
+		}
+		rc = vrq__notify_peer_check(n); /* closed flag, /proc fallback */
 		if (rc < 0)
 			break;
 		now = vrq_notify_now_ns();

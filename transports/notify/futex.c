@@ -69,13 +69,18 @@ int vrq__futex_block(struct vrq_notifier *n, uint32_t ticket, uint64_t deadline)
 	int rc = 0;
 
 	n->st.waits++;
-	for (;;) {
+	rc = vrq__notify_closed_check(n);
+	for (bool timed_out = false; rc == 0;) {
 		struct timespec ts, *tsp = NULL;
 		long r;
 
-		rc = vrq__notify_peer_check(n);
-		if (rc < 0)
-			break;
+		/* the peer's pid only after a bounded sleep ran out: a wake-up
+		 * costs the FUTEX_WAIT alone */
+		if (timed_out) {
+			rc = vrq__notify_peer_check(n);
+			if (rc < 0)
+				break;
+		}
 		if (__atomic_load_n(&n->sh->bell, __ATOMIC_ACQUIRE) != ticket)
 			break;
 		slice = vrq__notify_slice(n, now, deadline);
@@ -89,9 +94,12 @@ int vrq__futex_block(struct vrq_notifier *n, uint32_t ticket, uint64_t deadline)
 			rc = -VRQ_ESYS;
 			break;
 		}
+		timed_out = r < 0 && errno == ETIMEDOUT;
 		now = vrq_notify_now_ns();
-		if (__atomic_load_n(&n->sh->bell, __ATOMIC_ACQUIRE) != ticket)
-			continue; /* re-check the peer, then leave with rc 0 */
+		if (__atomic_load_n(&n->sh->bell, __ATOMIC_ACQUIRE) != ticket) {
+			rc = vrq__notify_closed_check(n);
+			break;
+		}
 		if (deadline && now >= deadline) {
 			n->st.timeouts++;
 			rc = -VRQ_ETIMEDOUT;

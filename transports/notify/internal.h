@@ -17,6 +17,9 @@ extern const struct vrq_notify_ops vrq__notify_legacy_ops;
  * otherwise (counted).  Makes a system call only when a peer pid is
  * watched. */
 int vrq__notify_peer_check(struct vrq_notifier *n);
+/* The same for the `closed` flag only: a load, no system call (the hot
+ * wake-up path; pid checks happen when a bounded sleep times out). */
+int vrq__notify_closed_check(struct vrq_notifier *n);
 
 /* Sleep bound for one blocking call: the earlier of the deadline and the
  * next liveness check, in ns from @p now; 0 = block without a bound. */

@@ -244,6 +244,14 @@ int vrq__notify_peer_check(struct vrq_notifier *n)
 	return -VRQ_EPEERGONE;
 }
 
+int vrq__notify_closed_check(struct vrq_notifier *n)
+{
+	if (!(__atomic_load_n(&n->sh->closed, __ATOMIC_ACQUIRE) & VRQ__CLOSED_SENDER))
+		return 0;
+	n->st.peer_gone++;
+	return -VRQ_EPEERGONE;
+}
+
 uint64_t vrq__notify_slice(const struct vrq_notifier *n, uint64_t now, uint64_t deadline)
 {
 	uint64_t s = 0;
