@@ -412,7 +412,7 @@ struct point {
 	double gbs[MAX_REPS];
 	double notif[MAX_REPS], intr[MAX_REPS], cpu_pct[MAX_REPS], sdemand[MAX_REPS];
 	struct vb_cpuload load[MAX_REPS];
-	unsigned used, discarded;
+	unsigned used, discarded, tries;
 	struct vb_hist hist;
 	struct vq_counters cnt; /* summed over used reps */
 	uint64_t trans, notif_total, intr_total, bytes_total;
@@ -461,33 +461,33 @@ static int run_point_once(struct point *pt, struct vb_result *r, struct vb_cpulo
 	return rc;
 }
 
-static int run_point(struct point *pt)
+/*
+ * One accepted repetition of a point.  A disturbed repetition (others used
+ * more than --threshold of the machine) is discarded and run again while
+ * the point's budget (--reps + --retries tries) still leaves room for the
+ * repetitions it owes; after that, disturbed ones are kept (and reported
+ * in the JSON disturbance record).
+ */
+static int run_point_rep(struct point *pt, struct vb_result *r)
 {
-	unsigned tries = 0, max_tries = O.reps + (O.retries_set ? O.retries : O.reps);
-	struct vb_result *r = malloc(sizeof(*r));
+	unsigned max_tries = O.reps + (O.retries_set ? O.retries : O.reps);
 
-	if (!r)
-		return -ENOMEM;
-	vb_hist_init(&pt->hist);
-	while (pt->used < O.reps && tries < max_tries) {
+	for (;;) {
 		struct vb_cpuload load;
 		struct vq_counters c;
 		double secs;
 		int rc;
 
-		tries++;
+		pt->tries++;
 		memset(&load, 0, sizeof(load));
 		memset(&c, 0, sizeof(c));
 		rc = run_point_once(pt, r, &load, &c);
 		if (rc < 0) {
 			pt->rc = rc;
-			free(r);
 			return rc;
 		}
-		/* disturbed: discard and retry while retries last; the last
-		 * chances are kept (and flagged) rather than leaving no data */
 		if (load.ok && vb_cpuload_disturbed(&load, O.threshold) &&
-		    max_tries - tries >= O.reps - pt->used) {
+		    max_tries - pt->tries >= O.reps - pt->used) {
 			pt->discarded++;
 			continue;
 		}
@@ -495,7 +495,6 @@ static int run_point(struct point *pt)
 		if (secs <= 0 || r->trans == 0) {
 			snprintf(pt->err, sizeof(pt->err), "no transactions measured");
 			pt->rc = -EIO;
-			free(r);
 			return -EIO;
 		}
 		pt->load[pt->used] = load;
@@ -514,9 +513,8 @@ static int run_point(struct point *pt)
 		if (!pt->stream)
 			vb_hist_merge(&pt->hist, &r->hist);
 		pt->used++;
+		return 0;
 	}
-	free(r);
-	return 0;
 }
 
 /* ---- output ----------------------------------------------------------------- */
@@ -812,17 +810,32 @@ static unsigned count_label(struct point *pts, unsigned n)
 	return n;
 }
 
+/*
+ * Repetitions are interleaved: round k runs every point once, so drift on a
+ * shared machine (these VMs change speed between runs, at times by 3x)
+ * hits every mechanism alike and the same-run ratios stay meaningful.
+ */
 static void run_all(struct point *pts, unsigned n, const char *label)
 {
-	unsigned i;
+	struct vb_result *r = malloc(sizeof(*r));
+	unsigned i, k;
 
-	vb_progress_start(label, n);
-	for (i = 0; i < n; i++) {
-		if (run_point(&pts[i]) < 0)
-			fprintf(stderr, "vrq-bench: %s: %s\n", pts[i].name, pts[i].err);
-		vb_progress_update(i + 1);
+	if (!r)
+		die(NULL, "out of memory");
+	for (i = 0; i < n; i++)
+		vb_hist_init(&pts[i].hist);
+	vb_progress_start(label, (uint64_t)n * O.reps);
+	for (k = 0; k < O.reps; k++) {
+		for (i = 0; i < n; i++) {
+			if (pts[i].rc)
+				continue;
+			if (run_point_rep(&pts[i], r) < 0)
+				fprintf(stderr, "vrq-bench: %s: %s\n", pts[i].name, pts[i].err);
+			vb_progress_update((uint64_t)k * n + i + 1);
+		}
 	}
 	vb_progress_end();
+	free(r);
 }
 
 static int finish(struct vb_report *rep, struct point *pts, unsigned n, const char *mode)

@@ -328,6 +328,7 @@ static int drv_stream(struct job *j)
 	struct vrq_link *l = &j->drv;
 	const struct vb_params *p = j->p;
 	unsigned qsize = p->qsize, batch = p->batch ? p->batch : 1, nfree = 0, i;
+	unsigned fhead = 0, ftail = 0; /* FIFO of free slots: in-order recycling */
 	uint8_t *slots = l->bufs + CTL_BYTES, *src;
 	uint32_t *free_slots;
 	void *toks[MAX_BATCH];
@@ -347,7 +348,8 @@ static int drv_stream(struct job *j)
 	}
 	memset(src, 0x3c, p->msg);
 	for (i = 0; i < qsize; i++) {
-		free_slots[nfree++] = qsize - 1 - i;
+		free_slots[ftail++ % qsize] = i;
+		nfree++;
 		memset(slots + (size_t)i * j->slot, 0x3c, p->msg); /* zero-copy: data in place */
 	}
 	phase_start(j, &ph);
@@ -356,7 +358,9 @@ static int drv_stream(struct job *j)
 		unsigned k = 0;
 
 		while (k < batch && nfree > 0) {
-			uint32_t s = free_slots[--nfree];
+			uint32_t s = free_slots[fhead++ % qsize];
+
+			nfree--;
 			uint8_t *b = slots + (size_t)s * j->slot;
 
 			if (!j->o->zero_copy)
@@ -391,7 +395,10 @@ static int drv_stream(struct job *j)
 			break;
 		}
 		for (i = 0; i < (unsigned)n; i++)
-			free_slots[nfree++] = (uint32_t)(uintptr_t)toks[i] - 1;
+		{
+			free_slots[ftail++ % qsize] = (uint32_t)(uintptr_t)toks[i] - 1;
+			nfree++;
+		}
 		rc = 0;
 		if (!phase_tick(j, &ph, vb_mono_ns(), ph.on ? (unsigned)n : 0))
 			break;
