@@ -411,6 +411,7 @@ struct point {
 	double val[MAX_REPS];	/* trans/s or items/s per used rep */
 	double gbs[MAX_REPS];
 	double notif[MAX_REPS], intr[MAX_REPS], cpu_pct[MAX_REPS], sdemand[MAX_REPS];
+	double p50[MAX_REPS];	/* rr: per-repetition median round trip, ns */
 	struct vb_cpuload load[MAX_REPS];
 	unsigned used, discarded, tries;
 	struct vb_hist hist;
@@ -510,8 +511,10 @@ static int run_point_rep(struct point *pt, struct vb_result *r)
 		pt->notif_total += r->notifications;
 		pt->intr_total += r->interrupts;
 		pt->bytes_total += r->bytes;
-		if (!pt->stream)
+		if (!pt->stream) {
 			vb_hist_merge(&pt->hist, &r->hist);
+			pt->p50[pt->used] = (double)vb_hist_quantile(&r->hist, 0.5);
+		}
 		pt->used++;
 		return 0;
 	}
@@ -555,7 +558,7 @@ static void print_rr_table(struct point *pts, unsigned n, bool lat_only)
 		if (pts[i].rc || !pts[i].used || pts[i].is_vrq)
 			continue;
 		if (!strcmp(pts[i].base->name, "floor"))
-			ref_floor = (double)vb_hist_quantile(&pts[i].hist, 0.5);
+			ref_floor = median_of(pts[i].p50, pts[i].used);
 		if (!strcmp(pts[i].base->name, "tcp"))
 			ref_tcp = median_of(pts[i].val, pts[i].used);
 		if (!strcmp(pts[i].base->name, "eventfd"))
@@ -595,7 +598,9 @@ static void print_rr_table(struct point *pts, unsigned n, bool lat_only)
 		fmt_rate(c, sizeof(c), s.max);
 		{
 			char rate[64], rf[16] = "-", rt[16] = "-", re[16] = "-";
-			double p50 = (double)vb_hist_quantile(&pt->hist, 0.5);
+			/* median of the per-repetition p50s: a repetition in
+			 * another machine mode shifts the merged histogram */
+			double p50 = median_of(pt->p50, pt->used);
 
 			snprintf(rate, sizeof(rate), "%s [%s-%s]%s", a, b, c, s.bimodal ? "~" : "");
 			if (ref_floor > 0)
@@ -679,6 +684,7 @@ static void add_records(struct vb_report *rep, struct point *pts, unsigned n, co
 			vb_record_param_int(rec, "req", (long long)pt->p.req);
 			vb_record_param_int(rec, "resp", (long long)pt->p.resp);
 			vb_record_metric(rec, "trans_per_s", "1/s", pt->val, pt->used);
+			vb_record_metric(rec, "p50_ns", "ns", pt->p50, pt->used);
 			vb_record_hist(rec, "latency_ns", &pt->hist);
 		}
 		vb_record_metric(rec, "notifications_per_trans", "1", pt->notif, pt->used);
