@@ -61,8 +61,10 @@ static const char usage_text[] =
 	"      --spin-ns NS        hybrid spin budget (default 20000; 0 = adaptive)\n"
 	"      --hybrid-block K    hybrid blocks on eventfd (default) or futex\n"
 	"      --event-idx on|off  EVENT_IDX notification suppression (default on)\n"
-	"      --in-order          negotiate IN_ORDER\n"
-	"      --indirect          negotiate INDIRECT_DESC\n"
+	"      --in-order[=LIST]   negotiate IN_ORDER (on, off or on,off; default off)\n"
+	"      --indirect[=LIST]   negotiate INDIRECT_DESC: multi-segment buffers go\n"
+	"                          through the indirect pool (stream items then\n"
+	"                          travel as two segments)\n"
 	"  -q, --qsize N           queue size (default 256)\n"
 	"      --baseline LIST     baselines to run next to vrq, or none (default:\n"
 	"                          rr/lat: floor,spsc,eventfd,futex,pipe,socketpair,tcp,wfcq;\n"
@@ -94,7 +96,7 @@ static const char usage_text[] =
 	"  vrq-bench rr -r 64,1024 --ring split,packed --json rr.json\n"
 	"  vrq-bench stream -m 64,4096 -b 1,32 --ring split,packed\n"
 	"  vrq-bench lat --notify poll --reps 5 --baseline floor\n"
-	"  vrq-bench sweep -q 64,256 --event-idx on,off --json sweep.json\n"
+	"  vrq-bench sweep -q 64,256 --event-idx on,off --in-order=on,off --json sweep.json\n"
 	"  vrq-bench topo\n"
 	"\n"
 	"Numbers on a shared machine: each repetition records the CPU time other\n"
@@ -118,7 +120,8 @@ struct opts {
 	enum vrq_notify_kind hybrid_block;
 	bool evidx[2];
 	unsigned nevidx;
-	bool in_order, indirect;
+	bool inord[2], indir[2];
+	unsigned ninord, nindir;
 	unsigned qsizes[MAX_LIST], nq;
 	const char *baselines;
 	bool procs;
@@ -201,6 +204,28 @@ static unsigned parse_list(const char *opt, const char *s, unsigned *out, unsign
 	return n;
 }
 
+/* "on", "off", "on,off": the values to sweep */
+static unsigned parse_onoff(const char *opt, const char *s, bool out[2])
+{
+	char buf[64], *tok, *save = NULL;
+	unsigned n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == 2)
+			die(opt, "at most on,off");
+		if (!strcmp(tok, "on"))
+			out[n++] = true;
+		else if (!strcmp(tok, "off"))
+			out[n++] = false;
+		else
+			die(opt, "'%s': expected on, off or on,off", tok);
+	}
+	if (!n)
+		die(opt, "empty list");
+	return n;
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -209,7 +234,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"threshold", required_argument, 0, 2},	 {"retries", required_argument, 0, 3},
 		{"ring", required_argument, 0, 4},	 {"notify", required_argument, 0, 5},
 		{"spin-ns", required_argument, 0, 6},	 {"event-idx", required_argument, 0, 7},
-		{"in-order", no_argument, 0, 8},	 {"indirect", no_argument, 0, 9},
+		{"in-order", optional_argument, 0, 8},	 {"indirect", optional_argument, 0, 9},
 		{"qsize", required_argument, 0, 'q'},	 {"baseline", required_argument, 0, 10},
 		{"threads", no_argument, 0, 11},	 {"procs", no_argument, 0, 12},
 		{"cpus", required_argument, 0, 13},	 {"placement", required_argument, 0, 14},
@@ -286,26 +311,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->spin_ns = (uint32_t)parse_u64("--spin-ns", optarg, 0, 100000000);
 			break;
 		case 7:
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			o->nevidx = 0;
-			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				if (o->nevidx == 2)
-					die("--event-idx", "at most on,off");
-				if (!strcmp(tok, "on"))
-					o->evidx[o->nevidx++] = true;
-				else if (!strcmp(tok, "off"))
-					o->evidx[o->nevidx++] = false;
-				else
-					die("--event-idx", "'%s': expected on or off", tok);
-			}
-			if (!o->nevidx)
-				die("--event-idx", "empty list");
+			o->nevidx = parse_onoff("--event-idx", optarg, o->evidx);
 			break;
 		case 8:
-			o->in_order = true;
+			o->ninord = parse_onoff("--in-order", optarg ? optarg : "on", o->inord);
 			break;
 		case 9:
-			o->indirect = true;
+			o->nindir = parse_onoff("--indirect", optarg ? optarg : "on", o->indir);
 			break;
 		case 'q':
 			o->nq = parse_list("--qsize", optarg, o->qsizes, MAX_LIST, 1, 32768);
@@ -568,9 +580,9 @@ static void print_rr_table(struct point *pts, unsigned n, bool lat_only)
 		printf("\n%-24s %8s %8s %8s %8s %8s %8s %8s %8s\n", "Mechanism", "min us", "p50 us",
 		       "p90 us", "p99 us", "p99.9 us", "p99.99", "max us", "samples");
 	else
-		printf("\n%-24s %-25s %7s %7s %7s %7s %6s %6s %5s %6s %7s %7s %7s\n", "Mechanism",
-		       "Trans/s median [min-max]", "p50 us", "p90 us", "p99 us", "p99.9", "not/tr",
-		       "int/tr", "CPU%", "us/tr", "p50/flr", "x tcp", "x efd");
+		printf("\n%-24s %-25s %7s %7s %7s %7s %7s %6s %6s %5s %6s %7s %7s %7s\n", "Mechanism",
+		       "Trans/s median [min-max]", "p50 us", "p90 us", "p99 us", "p99.9", "max us",
+		       "not/tr", "int/tr", "CPU%", "us/tr", "p50/flr", "x tcp", "x efd");
 	for (i = 0; i < n; i++) {
 		struct point *pt = &pts[i];
 		struct vb_summary s;
@@ -609,8 +621,8 @@ static void print_rr_table(struct point *pts, unsigned n, bool lat_only)
 				snprintf(rt, sizeof(rt), "%.2f", s.median / ref_tcp);
 			if (ref_efd > 0)
 				snprintf(re, sizeof(re), "%.2f", s.median / ref_efd);
-			printf("%-24s %-25s %7s %7s %7s %7s %6.2f %6.2f %5.0f %6.2f %7s %7s %7s\n",
-			       pt->name, rate, q[0], q[1], q[2], q[3], median_of(pt->notif, pt->used),
+			printf("%-24s %-25s %7s %7s %7s %7s %7s %6.2f %6.2f %5.0f %6.2f %7s %7s %7s\n",
+			       pt->name, rate, q[0], q[1], q[2], q[3], q[5], median_of(pt->notif, pt->used),
 			       median_of(pt->intr, pt->used), median_of(pt->cpu_pct, pt->used),
 			       median_of(pt->sdemand, pt->used), rf, rt, re);
 		}
@@ -757,7 +769,8 @@ static void base_params(struct vb_params *p, const int cpu[2], unsigned qsize)
 	p->lat_hist = true;
 }
 
-static void vq_point(struct point *pt, enum vrq_ring_kind ring, enum vrq_notify_kind nk, bool evidx)
+static void vq_point(struct point *pt, enum vrq_ring_kind ring, enum vrq_notify_kind nk, bool evidx,
+		     bool inord, bool indir)
 {
 	pt->is_vrq = true;
 	pt->vq.ring = ring;
@@ -765,8 +778,8 @@ static void vq_point(struct point *pt, enum vrq_ring_kind ring, enum vrq_notify_
 	pt->vq.block = O.hybrid_block;
 	pt->vq.spin_ns = O.spin_ns;
 	pt->vq.event_idx = evidx;
-	pt->vq.in_order = O.in_order;
-	pt->vq.indirect = O.indirect;
+	pt->vq.in_order = inord;
+	pt->vq.indirect = indir;
 	pt->vq.procs = O.procs;
 	pt->vq.hugepages = O.hugepages;
 }
@@ -914,6 +927,7 @@ int main(int argc, char **argv)
 	O.hybrid_block = VRQ_NOTIFY_EVENTFD;
 	O.evidx[0] = true;
 	O.nevidx = 1;
+	O.ninord = O.nindir = 1; /* off */
 	O.node = -1;
 	O.req = O.resp = 1;
 	parse_args(argc - 1, argv + 1, &O);
@@ -1033,16 +1047,22 @@ int main(int argc, char **argv)
 		if (O.mode != M_BASELINES) {
 			for (r = 0; r < O.nrings; r++)
 				for (k = 0; k < O.nnotify; k++)
-					for (e = 0; e < O.nevidx; e++) {
-						struct point *pt = &pts[n++];
+					for (e = 0; e < O.nevidx * O.ninord * O.nindir; e++) {
+						struct point *pt;
+						bool ei = O.evidx[e % O.nevidx];
+						bool io = O.inord[(e / O.nevidx) % O.ninord];
+						bool id = O.indir[e / (O.nevidx * O.ninord)];
 
+						if (n == MAX_MECH)
+							die(NULL, "more than %d points: narrow the matrix", MAX_MECH);
+						pt = &pts[n++];
 						memset(pt, 0, sizeof(*pt));
-						vq_point(pt, O.rings[r], O.notify[k], O.evidx[e]);
+						vq_point(pt, O.rings[r], O.notify[k], ei, io, id);
 						base_params(&pt->p, cpu, O.qsizes[0]);
-						snprintf(pt->name, sizeof(pt->name), "vrq %s %s%s",
+						snprintf(pt->name, sizeof(pt->name), "vrq %s %s%s%s%s",
 							 O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
 							 vrq_notify_kind_name(O.notify[k]),
-							 O.nevidx > 1 ? (O.evidx[e] ? " ei" : " noei") : "");
+							 ei ? "" : " noei", io ? " ino" : "", id ? " ind" : "");
 						snprintf(pt->mech, sizeof(pt->mech), "vrq-%s-%s",
 							 O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
 							 vrq_notify_kind_name(O.notify[k]));
@@ -1060,7 +1080,7 @@ int main(int argc, char **argv)
 		for (qi = 0; qi < O.nq && O.mode != M_BASELINES; qi++)
 			for (r = 0; r < O.nrings; r++)
 				for (k = 0; k < O.nnotify; k++)
-					for (e = 0; e < O.nevidx; e++)
+					for (e = 0; e < O.nevidx * O.ninord * O.nindir; e++)
 						for (mi = 0; mi < O.nmsg; mi++)
 							for (bi = 0; bi < O.nbatch; bi++)
 								for (cm = 1; cm <= 2; cm++) {
@@ -1072,17 +1092,21 @@ int main(int argc, char **argv)
 										die(NULL, "more than %d points: narrow the matrix", MAX_MECH);
 									pt = &pts[n++];
 									memset(pt, 0, sizeof(*pt));
-									vq_point(pt, O.rings[r], O.notify[k], O.evidx[e]);
+									vq_point(pt, O.rings[r], O.notify[k], O.evidx[e % O.nevidx],
+										 O.inord[(e / O.nevidx) % O.ninord],
+										 O.indir[e / (O.nevidx * O.ninord)]);
 									pt->stream = true;
 									pt->vq.zero_copy = cm == 2;
 									base_params(&pt->p, cpu, O.qsizes[qi]);
 									pt->p.msg = O.msgs[mi];
 									pt->p.batch = O.batches[bi];
 									snprintf(pt->name, sizeof(pt->name),
-										 "vrq %s %s %s q%u%s", O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
+										 "vrq %s %s %s q%u%s%s%s", O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
 										 vrq_notify_kind_name(O.notify[k]),
 										 cm == 2 ? "zc" : "copy", O.qsizes[qi],
-										 O.evidx[e] ? "" : " noei");
+										 pt->vq.event_idx ? "" : " noei",
+										 pt->vq.in_order ? " ino" : "",
+										 pt->vq.indirect ? " ind" : "");
 									snprintf(pt->mech, sizeof(pt->mech), "vrq-%s-%s",
 										 O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
 										 vrq_notify_kind_name(O.notify[k]));

@@ -123,13 +123,22 @@ static void dev_loop(struct vrq_link *l, enum kind kind, const struct vb_params 
 				a[p->resp - 1] = tag;
 				rc = vrq_vq_dev_push(&l->dev, c.head, (uint32_t)p->resp);
 			} else {
-				const uint8_t *q = seg[0].va;
+				size_t off = 0;
+				unsigned k;
 
-				if (zero_copy)
-					sink[0] ^= q[0] ^ q[seg[0].len - 1];
-				else
-					memcpy(sink, q, seg[0].len < sizeof(sink) ? seg[0].len
-										  : sizeof(sink));
+				for (k = 0; k < c.n; k++) {
+					const uint8_t *q = seg[k].va;
+					size_t n = seg[k].len;
+
+					if (zero_copy) {
+						sink[0] ^= q[0] ^ q[n - 1];
+					} else {
+						if (n > sizeof(sink) - off)
+							n = sizeof(sink) - off;
+						memcpy(sink + off, q, n);
+						off += n;
+					}
+				}
 				rc = vrq_vq_dev_push(&l->dev, c.head, 0);
 			}
 			if (rc < 0) {
@@ -333,7 +342,8 @@ static int drv_stream(struct job *j)
 	uint32_t *free_slots;
 	void *toks[MAX_BATCH];
 	struct vrq_buf bufs[MAX_BATCH];
-	struct vrq_sg sgs[MAX_BATCH];
+	struct vrq_sg sgs[2 * MAX_BATCH];
+	unsigned nseg = j->o->indirect ? 2 : 1; /* indirect: two halves, via the pool */
 	struct phase ph;
 	int rc = 0, n;
 
@@ -365,10 +375,17 @@ static int drv_stream(struct job *j)
 
 			if (!j->o->zero_copy)
 				memcpy(b, src, p->msg);
-			sgs[k].addr = vrq_link_da(l, b);
-			sgs[k].len = (uint32_t)p->msg;
-			bufs[k].sg = &sgs[k];
-			bufs[k].n_out = 1;
+			if (nseg == 2) {
+				sgs[2 * k].addr = vrq_link_da(l, b);
+				sgs[2 * k].len = (uint32_t)(p->msg / 2);
+				sgs[2 * k + 1].addr = vrq_link_da(l, b + p->msg / 2);
+				sgs[2 * k + 1].len = (uint32_t)(p->msg - p->msg / 2);
+			} else {
+				sgs[2 * k].addr = vrq_link_da(l, b);
+				sgs[2 * k].len = (uint32_t)p->msg;
+			}
+			bufs[k].sg = &sgs[2 * k];
+			bufs[k].n_out = (uint16_t)nseg;
 			bufs[k].n_in = 0;
 			bufs[k].token = (void *)(uintptr_t)(s + 1);
 			k++;
@@ -487,6 +504,8 @@ static int run(struct job *j)
 	lc.block = o->block;
 	lc.spin_ns = o->spin_ns;
 	lc.buf_bytes = CTL_BYTES + (uint64_t)j->slot * (j->kind == K_RR ? 2 : p->qsize);
+	/* INDIRECT_DESC: multi-segment buffers go through the pool */
+	lc.ind_max = o->indirect ? 4 : 0;
 	lc.shm.hugepages = o->hugepages;
 	lc.shm.numa_node = p->numa_node;
 	rc = vrq_link_create(&j->drv, &lc);
