@@ -69,20 +69,25 @@ static void vb_value_str(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-/* Does param @p key (or "mode" when key is NULL) differ among the items? */
+/* Does param @p key (or "mode" when key is NULL) differ among the items
+ * that have it?  (Baselines lack the vrq parameters: that is not a
+ * difference worth a label.) */
 static bool vb_varies(struct vb_item *it, size_t n, const char *key)
 {
 	char a[128], b[128];
+	json_t *x = NULL;
 	size_t i;
 
-	for (i = 1; i < n; i++) {
-		json_t *x = key ? json_object_get(json_object_get(it[0].rec, "params"), key) :
-				  json_object_get(it[0].rec, "mode");
+	for (i = 0; i < n; i++) {
 		json_t *y = key ? json_object_get(json_object_get(it[i].rec, "params"), key) :
 				  json_object_get(it[i].rec, "mode");
 
-		if (!x != !y)
-			return true;
+		if (!y)
+			continue;
+		if (!x) {
+			x = y;
+			continue;
+		}
 		vb_value_str(x, a, sizeof(a));
 		vb_value_str(y, b, sizeof(b));
 		if (strcmp(a, b) != 0)
@@ -112,6 +117,10 @@ static void vb_labels(struct vb_item *it, size_t n, const char *skip)
 			if ((skip && strcmp(key, skip) == 0) || !vb_varies(it, n, key) || off >= len)
 				continue;
 			vb_value_str(v, val, sizeof(val));
+			/* "vrq-split-eventfd" already says ring=split notify=eventfd */
+			if (json_is_string(v) &&
+			    strstr(json_string_value(json_object_get(it[i].rec, "mechanism")), val))
+				continue;
 			off += (size_t)snprintf(it[i].label + off, len - off, " %s=%s", key, val);
 		}
 		/* labels are printed double-quoted: keep them one token */
