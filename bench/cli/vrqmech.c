@@ -594,8 +594,8 @@ static int run(struct job *j)
 	return j->rc;
 }
 
-int vq_run_rr(const struct vb_params *p, const struct vq_opts *o, struct vb_result *r,
-	      struct vq_counters *c, char *err, size_t errlen)
+static int start(enum kind kind, const struct vb_params *p, const struct vq_opts *o,
+		 struct vb_result *r, struct vq_counters *c, char *err, size_t errlen)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	int rc;
@@ -604,7 +604,7 @@ int vq_run_rr(const struct vb_params *p, const struct vq_opts *o, struct vb_resu
 		return -ENOMEM;
 	memset(r, 0, sizeof(*r));
 	memset(c, 0, sizeof(*c));
-	j->kind = K_RR;
+	j->kind = kind;
 	j->p = p;
 	j->o = o;
 	j->r = r;
@@ -617,25 +617,14 @@ int vq_run_rr(const struct vb_params *p, const struct vq_opts *o, struct vb_resu
 	return rc;
 }
 
+int vq_run_rr(const struct vb_params *p, const struct vq_opts *o, struct vb_result *r,
+	      struct vq_counters *c, char *err, size_t errlen)
+{
+	return start(K_RR, p, o, r, c, err, errlen);
+}
+
 int vq_run_stream(const struct vb_params *p, const struct vq_opts *o, struct vb_result *r,
 		  struct vq_counters *c, char *err, size_t errlen)
 {
-	struct job *j = calloc(1, sizeof(*j));
-	int rc;
-
-	if (!j)
-		return -ENOMEM;
-	memset(r, 0, sizeof(*r));
-	memset(c, 0, sizeof(*c));
-	j->kind = K_STREAM;
-	j->p = p;
-	j->o = o;
-	j->r = r;
-	j->c = c;
-	j->err = err;
-	j->errlen = errlen;
-	err[0] = '\0';
-	rc = run(j);
-	free(j);
-	return rc;
+	return start(K_STREAM, p, o, r, c, err, errlen);
 }

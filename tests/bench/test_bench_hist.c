@@ -11,16 +11,7 @@
 
 #include "hist.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                          \
-			return -1;                                                           \
-		}                                                                            \
-	} while (0)
+#include "vrq_test.h"
 
 #define CHECK_U64(a, b)                                                                      \
 	do {                                                                                 \
@@ -28,7 +19,7 @@ static int failures;
 		if (a_ != b_) {                                                              \
 			fprintf(stderr, "%s:%d: %s = %" PRIu64 ", expected %s = %" PRIu64 "\n", \
 				__FILE__, __LINE__, #a, a_, #b, b_);                          \
-			failures++;                                                          \
+			vrq_test_failures++;                                                          \
 			return -1;                                                           \
 		}                                                                            \
 	} while (0)
@@ -193,8 +184,8 @@ int main(void)
 	test_uniform();
 	test_small_exact();
 	test_tail_and_merge();
-	if (failures) {
-		fprintf(stderr, "test_bench_hist: %d failure(s)\n", failures);
+	if (vrq_test_failures) {
+		fprintf(stderr, "test_bench_hist: %d failure(s)\n", vrq_test_failures);
 		return 1;
 	}
 	printf("test_bench_hist: ok\n");

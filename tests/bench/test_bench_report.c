@@ -18,16 +18,7 @@
 #include "hist.h"
 #include "report.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                          \
-			return -1;                                                           \
-		}                                                                            \
-	} while (0)
+#include "vrq_test.h"
 
 static char path[256], path2[256];
 
@@ -260,8 +251,8 @@ int main(void)
 		test_validate();
 	unlink(path);
 	unlink(path2);
-	if (failures) {
-		fprintf(stderr, "test_bench_report: %d failure(s)\n", failures);
+	if (vrq_test_failures) {
+		fprintf(stderr, "test_bench_report: %d failure(s)\n", vrq_test_failures);
 		return 1;
 	}
 	printf("test_bench_report: ok\n");

@@ -6,16 +6,7 @@
 
 #include "stats.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                          \
-			return -1;                                                           \
-		}                                                                            \
-	} while (0)
+#include "vrq_test.h"
 
 #define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 
@@ -83,8 +74,8 @@ int main(void)
 {
 	test_median();
 	test_bimodal();
-	if (failures) {
-		fprintf(stderr, "test_bench_stats: %d failure(s)\n", failures);
+	if (vrq_test_failures) {
+		fprintf(stderr, "test_bench_stats: %d failure(s)\n", vrq_test_failures);
 		return 1;
 	}
 	printf("test_bench_stats: ok\n");

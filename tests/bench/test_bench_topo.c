@@ -19,16 +19,7 @@
 #include "sysinfo.h"
 #include "topo.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                          \
-			return -1;                                                           \
-		}                                                                            \
-	} while (0)
+#include "vrq_test.h"
 
 static int test_rejects(struct vb_topo *t)
 {
@@ -195,8 +186,8 @@ int main(void)
 	test_pin_and_alloc(cpus[n > 4 ? 3 : n - 1]);
 	test_misc();
 	vb_topo_fini(&t);
-	if (failures) {
-		fprintf(stderr, "test_bench_topo: %d failure(s)\n", failures);
+	if (vrq_test_failures) {
+		fprintf(stderr, "test_bench_topo: %d failure(s)\n", vrq_test_failures);
 		return 1;
 	}
 	if (n < 2) {

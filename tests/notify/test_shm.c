@@ -30,27 +30,7 @@
 #include "vrq/shm.h"
 #include "vrq/vrq.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                              \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                              \
-			return -1;                                                               \
-		}                                                                                \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                    \
-	do {                                                                              \
-		long long a_ = (long long)(a), b_ = (long long)(b);                       \
-		if (a_ != b_) {                                                           \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld, %s = %lld\n", \
-				__FILE__, __LINE__, #a, a_, #b, b_);                      \
-			failures++;                                                       \
-			return -1;                                                        \
-		}                                                                         \
-	} while (0)
+#include "vrq_test.h"
 
 /* open fds of this process: error paths must not leak any */
 static int count_fds(void)
@@ -516,13 +496,13 @@ static int test_link_header(enum vrq_ring_kind ring)
 			fprintf(stderr, "%s: corrupted %s accepted\n",
 				ring == VRQ_RING_PACKED ? "packed" : "split", corrupt_names[c]);
 			vrq_link_destroy(&dev);
-			failures++;
+			vrq_test_failures++;
 			continue;
 		}
 		if (dev.msg[0] == '\0') {
 			fprintf(stderr, "corrupted %s: refused (%d) without a message\n",
 				corrupt_names[c], rc);
-			failures++;
+			vrq_test_failures++;
 		}
 	}
 	/* restored: attaches again, and the queue works through it */
@@ -622,8 +602,8 @@ int main(void)
 	test_link_header(VRQ_RING_PACKED);
 	test_link_missing_fds();
 	test_link_create_errors();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
+	if (vrq_test_failures) {
+		fprintf(stderr, "%d check(s) failed\n", vrq_test_failures);
 		return 1;
 	}
 	printf("all shm checks passed\n");
