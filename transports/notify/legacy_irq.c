@@ -23,6 +23,8 @@
 
 static int legacy_signal(struct vrq_notifier *n)
 {
+	/* L1: after the ring publish; pairs with L2 in legacy_block() (the
+	 * ACK reads this RMW, so the scan after it sees the publish) */
 	if (__atomic_fetch_or(&n->sh->status, n->bit, __ATOMIC_SEQ_CST)) {
 		n->st.coalesced++;
 		return 0;
@@ -57,6 +59,7 @@ static int legacy_block(struct vrq_notifier *n, uint32_t ticket, uint64_t deadli
 		n->st.status_empty++;
 		return 0;
 	}
+	/* L2: InterruptACK; pairs with L1 in legacy_signal() */
 	__atomic_fetch_and(&n->sh->status, ~st, __ATOMIC_SEQ_CST);
 	n->st.acks++;
 	return 0;

@@ -156,6 +156,8 @@ void vrq_notify_fini(struct vrq_notifier *n)
 
 void vrq_notify_close(struct vrq_notifier *n, bool sender)
 {
+	/* C1: before the wake below; pairs with the acquire loads of
+	 * `closed` in vrq__notify_closed_check() / vrq__notify_peer_check() */
 	__atomic_fetch_or(&n->sh->closed, sender ? VRQ__CLOSED_SENDER : VRQ__CLOSED_RECEIVER,
 			  __ATOMIC_SEQ_CST);
 	if (!sender)
@@ -246,6 +248,7 @@ int vrq__notify_peer_check(struct vrq_notifier *n)
 
 int vrq__notify_closed_check(struct vrq_notifier *n)
 {
+	/* pairs with C1 in vrq_notify_close() */
 	if (!(__atomic_load_n(&n->sh->closed, __ATOMIC_ACQUIRE) & VRQ__CLOSED_SENDER))
 		return 0;
 	n->st.peer_gone++;
