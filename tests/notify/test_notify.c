@@ -200,6 +200,17 @@ static int run_one(const struct nt_cfg *cfg)
 	if (check_channel(name, cfg->notify, &rep.irq_tx, &drv.irq.st, 0, cfg->count) < 0)
 		return -1;
 	T_CHECK_EQ(rep.kick_rx.peer_gone, 1);
+	/* hybrid: a fixed budget stays put; an adaptive one stays in
+	 * [1 us, spin_max] (default 50 us) */
+	if (cfg->notify == VRQ_NOTIFY_HYBRID) {
+		uint32_t b = drv.irq.st.spin_budget_ns;
+
+		if (cfg->spin_ns)
+			T_CHECK_EQ(b, cfg->spin_ns);
+		else
+			T_CHECK(b >= 1000 && b <= 50000);
+		printf("  [%s] hybrid spin budget now %u ns\n", name, b);
+	}
 	/* blocking backends: with EVENT_IDX a ping-pong notifies (nearly) every
 	 * message, the stream far less (the point of suppression) */
 	if (cfg->notify != VRQ_NOTIFY_POLL && cfg->pattern == NT_STREAM)
@@ -235,10 +246,12 @@ int main(int argc, char **argv)
 			pattern = argv[++i];
 		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
 			count = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--spin-ns") && i + 1 < argc) {
+			cfg.spin_ns = (uint32_t)strtoul(argv[++i], NULL, 0);
 		} else {
 			fprintf(stderr,
 				"usage: %s --notify KIND [--mode threads|procs|all] "
-				"[--pattern pingpong|stream|all] [--count N]\n",
+				"[--pattern pingpong|stream|all] [--count N] [--spin-ns NS (hybrid; 0 adaptive)]\n",
 				argv[0]);
 			return 2;
 		}
