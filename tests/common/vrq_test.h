@@ -39,6 +39,31 @@ static int vrq_test_failures;
 		}                                                                            \
 	} while (0)
 
+/*
+ * Checks for tests with cleanup: they name the case being run (a
+ * `const char *name` in scope) and jump to the function's `out:` label.
+ */
+#define CHECK_OUT(cond)                                                                        \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			fprintf(stderr, "%s:%d: [%s] CHECK failed: %s\n", __FILE__, __LINE__, \
+				name, #cond);                                                 \
+			vrq_test_failures++;                                                  \
+			goto out;                                                             \
+		}                                                                             \
+	} while (0)
+
+#define CHECK_EQ_OUT(a, b)                                                                      \
+	do {                                                                                     \
+		long long a_ = (long long)(a), b_ = (long long)(b);                              \
+		if (a_ != b_) {                                                                  \
+			fprintf(stderr, "%s:%d: [%s] %s = %lld, expected %s = %lld\n", __FILE__, \
+				__LINE__, name, #a, a_, #b, b_);                                 \
+			vrq_test_failures++;                                                     \
+			goto out;                                                                \
+		}                                                                                \
+	} while (0)
+
 /* One point of the config matrix. */
 struct vrq_test_cfg {
 	uint16_t size;

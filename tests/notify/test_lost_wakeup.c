@@ -63,32 +63,11 @@ static void hook_fire(enum hook_point p);
 
 #include "vrq/link.h"
 #include "vrq/vrq.h"
+#include "vrq_test.h"
 
 #define MS 1000000ull
 #define TOKEN ((void *)(uintptr_t)0x5eed)
 
-static int failures;
-
-#define T_CHECK(cond)                                                                         \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "%s:%d: [%s] CHECK failed: %s\n", __FILE__, __LINE__, \
-				name, #cond);                                                 \
-			failures++;                                                           \
-			goto out;                                                             \
-		}                                                                             \
-	} while (0)
-
-#define T_CHECK_EQ(a, b)                                                                         \
-	do {                                                                                     \
-		long long a_ = (long long)(a), b_ = (long long)(b);                              \
-		if (a_ != b_) {                                                                  \
-			fprintf(stderr, "%s:%d: [%s] %s = %lld, expected %s = %lld\n", __FILE__, \
-				__LINE__, name, #a, a_, #b, b_);                                 \
-			failures++;                                                              \
-			goto out;                                                                \
-		}                                                                                \
-	} while (0)
 
 static const char *const hook_names[HOOK_COUNT] = {
 	"none",	  "f1_pre",  "f2_pre",	   "f3_pre",	 "f3_post",
@@ -230,14 +209,14 @@ static void run_point(enum vrq_notify_kind k, enum vrq_ring_kind ring, bool even
 	rc = vrq_link_create(&drv, &lc);
 	if (rc < 0) {
 		fprintf(stderr, "[%s] link create: %s\n", name, drv.msg);
-		failures++;
+		vrq_test_failures++;
 		return;
 	}
 	have_drv = true;
 	rc = vrq_link_attach(&dev, &drv);
 	if (rc < 0) {
 		fprintf(stderr, "[%s] attach: %s\n", name, dev.msg);
-		failures++;
+		vrq_test_failures++;
 		goto out;
 	}
 	have_dev = true;
@@ -247,10 +226,10 @@ static void run_point(enum vrq_notify_kind k, enum vrq_ring_kind ring, bool even
 
 	if (dir == DIR_IRQ) {
 		/* one buffer in flight, held by the device */
-		T_CHECK_EQ(drv_add(&drv, TOKEN), 0);
+		CHECK_EQ_OUT(drv_add(&drv, TOKEN), 0);
 		vrq_vq_drv_publish(&drv.drv);
 		inj.head = dev_pop(&dev);
-		T_CHECK(inj.head >= 0);
+		CHECK_OUT(inj.head >= 0);
 	}
 
 	hk.armed = point;
@@ -263,27 +242,27 @@ static void run_point(enum vrq_notify_kind k, enum vrq_ring_kind ring, bool even
 		rc = vrq_vq_dev_wait(&dev.dev, &dev.kick, timeout);
 	dt = vrq_notify_now_ns() - t0;
 	hk.armed = HOOK_NONE;
-	T_CHECK_EQ(inj.rc, 0);
+	CHECK_EQ_OUT(inj.rc, 0);
 
 	if (point == HOOK_NONE) {
-		T_CHECK_EQ(rc, -VRQ_ETIMEDOUT);
-		T_CHECK(dt >= timeout);
+		CHECK_EQ_OUT(rc, -VRQ_ETIMEDOUT);
+		CHECK_OUT(dt >= timeout);
 		rx = dir == DIR_IRQ ? drv.irq.st : dev.kick.st;
-		T_CHECK_EQ(rx.timeouts, 1);
+		CHECK_EQ_OUT(rx.timeouts, 1);
 		goto done;
 	}
-	T_CHECK_EQ(hk.fired, 1);
-	T_CHECK_EQ(rc, 0);
+	CHECK_EQ_OUT(hk.fired, 1);
+	CHECK_EQ_OUT(rc, 0);
 	/* returning 0 after sleeping to the deadline would be a lost wake-up
 	 * hidden by the final re-check */
-	T_CHECK(dt < timeout / 2);
+	CHECK_OUT(dt < timeout / 2);
 
 	if (dir == DIR_KICK) {
 		/* the device serves what woke it */
 		int head = dev_pop(&dev);
 
-		T_CHECK(head >= 0);
-		T_CHECK_EQ(vrq_vq_dev_push(&dev.dev, (uint16_t)head, 16), 0);
+		CHECK_OUT(head >= 0);
+		CHECK_EQ_OUT(vrq_vq_dev_push(&dev.dev, (uint16_t)head, 16), 0);
 		vrq_vq_dev_publish(&dev.dev);
 		tx = drv.kick.st;
 		rx = dev.kick.st;
@@ -291,21 +270,21 @@ static void run_point(enum vrq_notify_kind k, enum vrq_ring_kind ring, bool even
 		tx = dev.irq.st;
 		rx = drv.irq.st;
 	}
-	T_CHECK_EQ(vrq_vq_drv_get_used(&drv.drv, &tok, &len), 1);
-	T_CHECK(tok == TOKEN);
-	T_CHECK_EQ(len, 16);
+	CHECK_EQ_OUT(vrq_vq_drv_get_used(&drv.drv, &tok, &len), 1);
+	CHECK_OUT(tok == TOKEN);
+	CHECK_EQ_OUT(len, 16);
 
-	T_CHECK_EQ(rx.timeouts, 0);
-	T_CHECK_EQ(rx.spurious, 0);
-	T_CHECK_EQ(rx.spin_hits, 0);
-	T_CHECK_EQ(tx.sent + tx.suppressed, 1);
+	CHECK_EQ_OUT(rx.timeouts, 0);
+	CHECK_EQ_OUT(rx.spurious, 0);
+	CHECK_EQ_OUT(rx.spin_hits, 0);
+	CHECK_EQ_OUT(tx.sent + tx.suppressed, 1);
 	switch (point) {
 	case HOOK_wait_armed:
 		/* not armed yet: the peer is told "suppressed", the re-check
 		 * after arming finds the work */
-		T_CHECK_EQ(tx.suppressed, 1);
-		T_CHECK_EQ(rx.recheck_hits, 1);
-		T_CHECK_EQ(rx.waits, 0);
+		CHECK_EQ_OUT(tx.suppressed, 1);
+		CHECK_EQ_OUT(rx.recheck_hits, 1);
+		CHECK_EQ_OUT(rx.waits, 0);
 		break;
 	case HOOK_f3_pre:
 	case HOOK_f3_post:
@@ -313,32 +292,32 @@ static void run_point(enum vrq_notify_kind k, enum vrq_ring_kind ring, bool even
 	case HOOK_f4_post:
 		/* the event index is written: the peer notifies, and the
 		 * re-check sees the work too (both sides see each other) */
-		T_CHECK_EQ(tx.sent, 1);
-		T_CHECK_EQ(rx.recheck_hits, 1);
-		T_CHECK_EQ(rx.waits, 0);
+		CHECK_EQ_OUT(tx.sent, 1);
+		CHECK_EQ_OUT(rx.recheck_hits, 1);
+		CHECK_EQ_OUT(rx.waits, 0);
 		break;
 	case HOOK_wait_block:
 		/* the re-check missed: the notification must end the block */
-		T_CHECK_EQ(tx.sent, 1);
-		T_CHECK_EQ(rx.recheck_hits, 0);
-		T_CHECK_EQ(rx.waits, 1);
-		T_CHECK_EQ(rx.wakeups, 1);
-		T_CHECK_EQ(rx.consumed, 1);
+		CHECK_EQ_OUT(tx.sent, 1);
+		CHECK_EQ_OUT(rx.recheck_hits, 0);
+		CHECK_EQ_OUT(rx.waits, 1);
+		CHECK_EQ_OUT(rx.wakeups, 1);
+		CHECK_EQ_OUT(rx.consumed, 1);
 		if (k == VRQ_NOTIFY_LEGACY_IRQ) {
-			T_CHECK_EQ(tx.syscalls, 1);
-			T_CHECK_EQ(rx.status_reads, 1);
-			T_CHECK_EQ(rx.acks, 1);
+			CHECK_EQ_OUT(tx.syscalls, 1);
+			CHECK_EQ_OUT(rx.status_reads, 1);
+			CHECK_EQ_OUT(rx.acks, 1);
 		}
 		break;
 	default:
-		T_CHECK(0);
+		CHECK_OUT(0);
 	}
 	/* every notification sent is consumed exactly once */
 	vrq_notify_drain(dir == DIR_IRQ ? &drv.irq : &dev.kick);
 	rx = dir == DIR_IRQ ? drv.irq.st : dev.kick.st;
-	T_CHECK_EQ(rx.consumed, tx.sent);
+	CHECK_EQ_OUT(rx.consumed, tx.sent);
 	if (k == VRQ_NOTIFY_LEGACY_IRQ)
-		T_CHECK_EQ(rx.acks, rx.status_reads - rx.status_empty);
+		CHECK_EQ_OUT(rx.acks, rx.status_reads - rx.status_empty);
 done:;
 out:
 	hk.armed = HOOK_NONE;
@@ -356,7 +335,7 @@ static void part_a(void)
 						   HOOK_f3_post, HOOK_wait_block };
 	static const enum hook_point kick_pts[] = { HOOK_NONE, HOOK_wait_armed, HOOK_f4_pre,
 						    HOOK_f4_post, HOOK_wait_block };
-	int before = failures, runs = 0;
+	int before = vrq_test_failures, runs = 0;
 	unsigned ki, r, e, d, p;
 
 	for (ki = 0; ki < sizeof(kinds) / sizeof(kinds[0]); ki++) {
@@ -373,7 +352,7 @@ static void part_a(void)
 						runs++;
 					}
 	}
-	printf("(a) forced interleavings: %d runs, %d failed\n", runs, failures - before);
+	printf("(a) forced interleavings: %d runs, %d failed\n", runs, vrq_test_failures - before);
 }
 
 /* ---- (b) store-buffer race ------------------------------------------------------- */
@@ -649,7 +628,7 @@ static void part_b(double scale)
 				if (sb_run(&s, d ? DIR_KICK : DIR_IRQ,
 					   r ? VRQ_RING_PACKED : VRQ_RING_SPLIT, e == 1, iters / 8,
 					   10000 * MS, 1) < 0) {
-					failures++;
+					vrq_test_failures++;
 					continue;
 				}
 				sb_report(&s, (double)(vrq_notify_now_ns() - t0) * 1e-9);
@@ -657,7 +636,7 @@ static void part_b(double scale)
 					fprintf(stderr,
 						"(b) lost wake-up after %" PRIu64 " iterations\n",
 						s.first_loss);
-					failures++;
+					vrq_test_failures++;
 				}
 			}
 		}
@@ -704,8 +683,8 @@ int main(int argc, char **argv)
 	}
 	part_a();
 	part_b(scale);
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
+	if (vrq_test_failures) {
+		fprintf(stderr, "%d check(s) failed\n", vrq_test_failures);
 		return 1;
 	}
 	return 0;

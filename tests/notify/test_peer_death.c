@@ -22,32 +22,11 @@
 #include <time.h>
 
 #include "notify_common.h"
+#include "vrq_test.h"
 
 #define NT_KILL_AFTER 2000u
 #define DEATH_BOUND_NS (2000ull * 1000000ull)
 
-static int failures;
-
-#define T_CHECK(cond)                                                                         \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "%s:%d: [%s] CHECK failed: %s\n", __FILE__, __LINE__, \
-				name, #cond);                                                 \
-			failures++;                                                           \
-			goto out;                                                             \
-		}                                                                             \
-	} while (0)
-
-#define T_CHECK_EQ(a, b)                                                                         \
-	do {                                                                                     \
-		long long a_ = (long long)(a), b_ = (long long)(b);                              \
-		if (a_ != b_) {                                                                  \
-			fprintf(stderr, "%s:%d: [%s] %s = %lld, expected %s = %lld\n", __FILE__, \
-				__LINE__, name, #a, a_, #b, b_);                                 \
-			failures++;                                                              \
-			goto out;                                                                \
-		}                                                                                \
-	} while (0)
 
 static const enum vrq_notify_kind kinds[] = { VRQ_NOTIFY_POLL, VRQ_NOTIFY_EVENTFD, VRQ_NOTIFY_FUTEX,
 					      VRQ_NOTIFY_LEGACY_IRQ, VRQ_NOTIFY_HYBRID };
@@ -132,20 +111,20 @@ static void test_device_killed(enum vrq_notify_kind k, unsigned i)
 	nt_link_cfg(&cfg, &lc);
 	if (vrq_link_create(&drv, &lc) < 0) {
 		fprintf(stderr, "[%s] link create: %s\n", name, drv.msg);
-		failures++;
+		vrq_test_failures++;
 		return;
 	}
-	T_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	CHECK_OUT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	child = fork();
-	T_CHECK(child >= 0);
+	CHECK_OUT(child >= 0);
 	if (child == 0) {
 		close(sv[0]);
 		nt_dev_child(sv[1]);
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	T_CHECK_EQ(vrq_link_send(&drv, sv[0]), 0);
-	T_CHECK_EQ(drv.peer_pid, child);
+	CHECK_EQ_OUT(vrq_link_send(&drv, sv[0]), 0);
+	CHECK_EQ_OUT(drv.peer_pid, child);
 
 	/* stream (a window of qsize/2) until NT_KILL_AFTER completions, kill,
 	 * keep waiting: what the device completed before dying is reaped,
@@ -155,7 +134,7 @@ static void test_device_killed(enum vrq_notify_kind k, unsigned i)
 	d.nslots = cfg.qsize;
 	d.slot_seq = calloc(d.nslots, sizeof(*d.slot_seq));
 	d.free_slots = calloc(d.nslots, sizeof(*d.free_slots));
-	T_CHECK(d.slot_seq && d.free_slots);
+	CHECK_OUT(d.slot_seq && d.free_slots);
 	for (d.nfree = 0; d.nfree < d.nslots; d.nfree++)
 		d.free_slots[d.nfree] = d.nslots - 1 - d.nfree;
 	window = cfg.qsize / 2u;
@@ -163,33 +142,33 @@ static void test_device_killed(enum vrq_notify_kind k, unsigned i)
 		unsigned n = 0;
 
 		while (d.sent - d.done < window && n < 16) {
-			T_CHECK(nt_drv_add(&d, d.sent) == 0);
+			CHECK_OUT(nt_drv_add(&d, d.sent) == 0);
 			d.sent++;
 			n++;
 		}
 		if (n) {
 			vrq_vq_drv_publish(&drv.drv);
-			T_CHECK(vrq_vq_drv_kick(&drv.drv, &drv.kick) >= 0);
+			CHECK_OUT(vrq_vq_drv_kick(&drv.drv, &drv.kick) >= 0);
 		}
 		if (!t_kill && d.done >= NT_KILL_AFTER) {
 			t_kill = vrq_notify_now_ns();
-			T_CHECK(kill(child, SIGKILL) == 0);
+			CHECK_OUT(kill(child, SIGKILL) == 0);
 		}
 		rc = vrq_vq_drv_wait(&drv.drv, &drv.irq, NT_WATCHDOG_NS);
 		if (rc < 0)
 			break;
-		T_CHECK(reap_used(&d) == 0);
+		CHECK_OUT(reap_used(&d) == 0);
 	}
 	t_ret = vrq_notify_now_ns();
-	T_CHECK(t_kill != 0); /* no early failure before the kill */
-	T_CHECK_EQ(rc, -VRQ_EPEERGONE);
-	T_CHECK_EQ(drv.irq.st.peer_gone, 1);
-	T_CHECK_EQ(drv.irq.st.timeouts, 0);
+	CHECK_OUT(t_kill != 0); /* no early failure before the kill */
+	CHECK_EQ_OUT(rc, -VRQ_EPEERGONE);
+	CHECK_EQ_OUT(drv.irq.st.peer_gone, 1);
+	CHECK_EQ_OUT(drv.irq.st.timeouts, 0);
 	ms_print(name, "kill -> EPEERGONE", t_ret - t_kill);
-	T_CHECK(t_ret - t_kill < DEATH_BOUND_NS);
+	CHECK_OUT(t_ret - t_kill < DEATH_BOUND_NS);
 	/* the completions before the kill were all correct and in order */
-	T_CHECK(d.done >= NT_KILL_AFTER);
-	T_CHECK(reap(child, SIGKILL, 0));
+	CHECK_OUT(d.done >= NT_KILL_AFTER);
+	CHECK_OUT(reap(child, SIGKILL, 0));
 	child = -1;
 out:
 	if (child > 0) {
@@ -255,9 +234,9 @@ static void test_driver_died(enum vrq_notify_kind k, unsigned i, enum death how)
 	snprintf(name, sizeof(name), "driver %s %s %s",
 		 how == DIE_SIGKILL ? "SIGKILLed" : "_exit()ed", vrq_notify_kind_name(k),
 		 cfg.ring == VRQ_RING_PACKED ? "packed" : "split");
-	T_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	CHECK_OUT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	child = fork();
-	T_CHECK(child >= 0);
+	CHECK_OUT(child >= 0);
 	if (child == 0) {
 		close(sv[0]);
 		driver_child(sv[1], &cfg, how);
@@ -267,23 +246,23 @@ static void test_driver_died(enum vrq_notify_kind k, unsigned i, enum death how)
 	rc = vrq_link_accept(&dev, sv[0]);
 	if (rc < 0)
 		fprintf(stderr, "[%s] accept: %s\n", name, dev.msg);
-	T_CHECK_EQ(rc, 0);
+	CHECK_EQ_OUT(rc, 0);
 	have_dev = true;
-	T_CHECK_EQ(dev.peer_pid, child);
+	CHECK_EQ_OUT(dev.peer_pid, child);
 
 	nt_device(&dev, &rep);
 	t_ret = vrq_notify_now_ns();
-	T_CHECK_EQ(rep.rc, 0);
-	T_CHECK_EQ(rep.wait_rc, -VRQ_EPEERGONE);
-	T_CHECK_EQ(rep.served, cfg.count);
-	T_CHECK_EQ(rep.kick_rx.peer_gone, 1);
-	T_CHECK_EQ(rep.kick_rx.timeouts, 0);
+	CHECK_EQ_OUT(rep.rc, 0);
+	CHECK_EQ_OUT(rep.wait_rc, -VRQ_EPEERGONE);
+	CHECK_EQ_OUT(rep.served, cfg.count);
+	CHECK_EQ_OUT(rep.kick_rx.peer_gone, 1);
+	CHECK_EQ_OUT(rep.kick_rx.timeouts, 0);
 	/* the child wrote its time of death before dying */
-	T_CHECK(nt_read_full(sv[0], &t_death, sizeof(t_death)) == 0);
-	T_CHECK(t_ret >= t_death);
+	CHECK_OUT(nt_read_full(sv[0], &t_death, sizeof(t_death)) == 0);
+	CHECK_OUT(t_ret >= t_death);
 	ms_print(name, "death -> EPEERGONE", t_ret - t_death);
-	T_CHECK(t_ret - t_death < DEATH_BOUND_NS);
-	T_CHECK(reap(child, how == DIE_SIGKILL ? SIGKILL : 0, 0));
+	CHECK_OUT(t_ret - t_death < DEATH_BOUND_NS);
+	CHECK_OUT(reap(child, how == DIE_SIGKILL ? SIGKILL : 0, 0));
 	child = -1;
 out:
 	if (child > 0) {
@@ -322,17 +301,17 @@ static void test_close_by_driver(enum vrq_notify_kind k, unsigned i)
 	nt_link_cfg(&cfg, &lc);
 	if (vrq_link_create(&drv, &lc) < 0) {
 		fprintf(stderr, "[%s] link create: %s\n", name, drv.msg);
-		failures++;
+		vrq_test_failures++;
 		return;
 	}
-	T_CHECK_EQ(vrq_link_attach(&dev, &drv), 0);
+	CHECK_EQ_OUT(vrq_link_attach(&dev, &drv), 0);
 	have_dev = true;
 	ta.dev = &dev;
-	T_CHECK(pthread_create(&th, NULL, nt_dev_thread, &ta) == 0);
+	CHECK_OUT(pthread_create(&th, NULL, nt_dev_thread, &ta) == 0);
 	started = true;
 	d.l = &drv;
 	d.cfg = &cfg;
-	T_CHECK_EQ(nt_driver(&d, -1), 0);
+	CHECK_EQ_OUT(nt_driver(&d, -1), 0);
 	/* let the device block (or spin) on an empty ring, then close */
 	nanosleep(&ts, NULL);
 	t_close = vrq_notify_now_ns();
@@ -341,12 +320,12 @@ static void test_close_by_driver(enum vrq_notify_kind k, unsigned i)
 	started = false;
 	t_join = vrq_notify_now_ns();
 	ms_print(name, "close -> EPEERGONE", t_join - t_close);
-	T_CHECK_EQ(ta.rep.rc, 0);
-	T_CHECK_EQ(ta.rep.wait_rc, -VRQ_EPEERGONE);
-	T_CHECK_EQ(ta.rep.served, cfg.count);
-	T_CHECK_EQ(ta.rep.kick_rx.peer_gone, 1);
-	T_CHECK_EQ(ta.rep.kick_rx.timeouts, 0);
-	T_CHECK(t_join - t_close < DEATH_BOUND_NS);
+	CHECK_EQ_OUT(ta.rep.rc, 0);
+	CHECK_EQ_OUT(ta.rep.wait_rc, -VRQ_EPEERGONE);
+	CHECK_EQ_OUT(ta.rep.served, cfg.count);
+	CHECK_EQ_OUT(ta.rep.kick_rx.peer_gone, 1);
+	CHECK_EQ_OUT(ta.rep.kick_rx.timeouts, 0);
+	CHECK_OUT(t_join - t_close < DEATH_BOUND_NS);
 out:
 	if (started) {
 		vrq_link_close(&drv);
@@ -405,34 +384,34 @@ static void test_close_by_device(enum vrq_notify_kind k, unsigned i)
 	nt_link_cfg(&cfg, &lc);
 	if (vrq_link_create(&drv, &lc) < 0) {
 		fprintf(stderr, "[%s] link create: %s\n", name, drv.msg);
-		failures++;
+		vrq_test_failures++;
 		return;
 	}
-	T_CHECK_EQ(vrq_link_attach(&dev, &drv), 0);
+	CHECK_EQ_OUT(vrq_link_attach(&dev, &drv), 0);
 	have_dev = true;
 	c.dev = &dev;
-	T_CHECK(pthread_create(&th, NULL, dev_closer, &c) == 0);
+	CHECK_OUT(pthread_create(&th, NULL, dev_closer, &c) == 0);
 	started = true;
 	{
 		struct vrq_sg sg[2] = { { vrq_link_da(&drv, drv.bufs), 16 },
 					{ vrq_link_da(&drv, drv.bufs + 32), 16 } };
 
-		T_CHECK_EQ(vrq_vq_drv_add(&drv.drv, sg, 1, 1, &drv), 0);
+		CHECK_EQ_OUT(vrq_vq_drv_add(&drv.drv, sg, 1, 1, &drv), 0);
 	}
 	vrq_vq_drv_publish(&drv.drv);
-	T_CHECK(vrq_vq_drv_kick(&drv.drv, &drv.kick) >= 0);
+	CHECK_OUT(vrq_vq_drv_kick(&drv.drv, &drv.kick) >= 0);
 	/* no deadline: only the close can end this wait (the watchdog
 	 * alarm in main() catches a hang) */
 	rc = vrq_vq_drv_wait(&drv.drv, &drv.irq, 0);
 	t_ret = vrq_notify_now_ns();
 	pthread_join(th, NULL);
 	started = false;
-	T_CHECK_EQ(c.rc, 0);
-	T_CHECK_EQ(rc, -VRQ_EPEERGONE);
-	T_CHECK_EQ(drv.irq.st.peer_gone, 1);
-	T_CHECK(t_ret >= c.t_close);
+	CHECK_EQ_OUT(c.rc, 0);
+	CHECK_EQ_OUT(rc, -VRQ_EPEERGONE);
+	CHECK_EQ_OUT(drv.irq.st.peer_gone, 1);
+	CHECK_OUT(t_ret >= c.t_close);
 	ms_print(name, "close -> EPEERGONE", t_ret - c.t_close);
-	T_CHECK(t_ret - c.t_close < DEATH_BOUND_NS);
+	CHECK_OUT(t_ret - c.t_close < DEATH_BOUND_NS);
 out:
 	if (started)
 		pthread_join(th, NULL);
@@ -459,10 +438,10 @@ int main(void)
 	/* every child was reaped */
 	if (waitpid(-1, &status, WNOHANG) != -1 || errno != ECHILD) {
 		fprintf(stderr, "a child process was left behind\n");
-		failures++;
+		vrq_test_failures++;
 	}
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
+	if (vrq_test_failures) {
+		fprintf(stderr, "%d check(s) failed\n", vrq_test_failures);
 		return 1;
 	}
 	return 0;
