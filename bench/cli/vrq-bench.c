@@ -759,7 +759,8 @@ static void base_params(struct vb_params *p, const int cpu[2], unsigned qsize)
 	memset(p, 0, sizeof(*p));
 	p->cpu[0] = cpu[0];
 	p->cpu[1] = cpu[1];
-	p->duration_ns = (uint64_t)(O.duration * 1e9);
+	/* -n: the count decides; the duration is only a bound (1 hour) */
+	p->duration_ns = O.count ? 3600ull * 1000000000ull : (uint64_t)(O.duration * 1e9);
 	p->warmup_ns = (uint64_t)(O.warmup * 1e9);
 	p->max_trans = O.count;
 	p->req = O.req;

@@ -118,7 +118,13 @@ struct vrq_notify_cfg {
  *                tx.syscalls <= tx.sent (no wake when nobody sleeps).
  *  - legacy:     tx.sent == tx.syscalls + tx.coalesced;
  *                rx.acks == rx.status_reads - rx.status_empty.
- *  - every kind: rx.wakeups == rx.waits - rx.timeouts - rx.peer_gone.
+ *  - eventfd, futex, legacy-irq: rx.wakeups == rx.waits - rx.timeouts -
+ *                rx.peer_gone (poll never blocks; hybrid may see the end of
+ *                the run while spinning: rx.wakeups <= rx.waits).
+ * vrq_notify_close() signals once more (not counted in tx.sent; it is in
+ * tx.syscalls): it sets the closed flag first, so a receiver may stop and
+ * drain before that signal arrives, and consumed is then one short of
+ * sent + 1.
  */
 struct vrq_notify_stats {
 	/* sender */

@@ -21,9 +21,11 @@
  *                notifies_suppressed (device ring);
  *  - poll:       receivers never arm: at most one notification per 2^16
  *                buffers (EVENT_IDX crossing the parked index), no waits;
- *  - eventfd, futex, hybrid: receiver consumed == sender sent (+1 for the
- *                close that ends the run on the kick channel);
- *  - legacy-irq: sent == syscalls + coalesced; consumed == syscalls (+1);
+ *  - eventfd, futex, hybrid: receiver consumed == sender sent, plus 0 or 1
+ *                for the close that ends the run on the kick channel (the
+ *                receiver may drain before the close's signal lands);
+ *  - legacy-irq: sent == syscalls + coalesced (- the close's raise);
+ *                consumed == syscalls (- 0 or 1 for the close);
  *                acks == status_reads - status_empty;
  *  - eventfd, futex, legacy-irq: wakeups == waits - timeouts - peer_gone
  *                (hybrid: wakeups <= waits, it may see the end spinning).
@@ -80,19 +82,22 @@ static int check_channel(const char *name, enum vrq_notify_kind k, const struct 
 		T_CHECK(tx->sent <= count / 65536 + 1);
 		T_CHECK_EQ(rx->waits, 0);
 		break;
+	/* The close sets the flag, then signals: a receiver that saw the
+	 * flag first may drain before that last signal lands, so it counts
+	 * as consumed or not.  Every other signal is consumed exactly once. */
 	case VRQ_NOTIFY_EVENTFD:
 	case VRQ_NOTIFY_HYBRID:
-		T_CHECK_EQ(rx->consumed, tx->sent + closes);
+		T_CHECK(rx->consumed >= tx->sent && rx->consumed <= tx->sent + closes);
 		T_CHECK_EQ(tx->syscalls, tx->sent + closes);
 		T_CHECK(rx->wakeups <= tx->sent + closes);
 		break;
 	case VRQ_NOTIFY_FUTEX:
-		T_CHECK_EQ(rx->consumed, tx->sent + closes);
+		T_CHECK(rx->consumed >= tx->sent && rx->consumed <= tx->sent + closes);
 		T_CHECK(tx->syscalls <= tx->sent + closes);
 		break;
 	case VRQ_NOTIFY_LEGACY_IRQ:
 		T_CHECK_EQ(tx->sent, tx->syscalls + tx->coalesced - closes);
-		T_CHECK_EQ(rx->consumed, tx->syscalls);
+		T_CHECK(rx->consumed + closes >= tx->syscalls && rx->consumed <= tx->syscalls);
 		T_CHECK_EQ(rx->acks, rx->status_reads - rx->status_empty);
 		break;
 	default:
