@@ -235,7 +235,7 @@ uint64_t vrq_notify_now_ns(void);
 /* Out-of-line parts of the wait loop (transports/notify/notify.c). */
 int vrq__notify_spin(struct vrq_notifier *n, const struct vrq_notify_waitable *w,
 		     uint64_t start_ns, uint64_t deadline_ns);
-void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns, bool spin_hit);
+void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns);
 
 /**
  * @brief The wait loop (receiver): returns 0 once w->ready() holds.
@@ -290,7 +290,7 @@ VRQ_INLINE int vrq_notify_wait(struct vrq_notifier *n, const struct vrq_notify_w
 		rc = n->ops->block(n, ticket, deadline);
 		w->disarm(w->ctx);
 		if (n->kind == VRQ_NOTIFY_HYBRID)
-			vrq__notify_adapt(n, vrq_notify_now_ns() - start, false);
+			vrq__notify_adapt(n, vrq_notify_now_ns() - start);
 		if (w->ready(w->ctx))
 			return 0;
 		if (rc < 0)

@@ -26,9 +26,7 @@ int vrq__notify_spin(struct vrq_notifier *n, const struct vrq_notify_waitable *w
 		if (w->ready(w->ctx)) {
 			n->st.spin_hits++;
 			n->st.spun_ns += (i > SPIN_CHECK_MASK ? vrq_notify_now_ns() : now) - start;
-			if (!poll_kind)
-				vrq__notify_adapt(n, 0, true);
-			return 1;
+			return 1; /* caught spinning: the budget stays as it is */
 		}
 		vrq_cpu_relax();
 		if ((++i & SPIN_CHECK_MASK) != 0)
@@ -65,11 +63,11 @@ int vrq__notify_spin(struct vrq_notifier *n, const struct vrq_notify_waitable *w
  * idle, and spinning only burns the core: the budget halves (down to
  * 1 us).  Fixed budgets never change.
  */
-void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns, bool spin_hit)
+void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns)
 {
 	uint64_t b = n->spin_budget;
 
-	if (!n->adaptive || spin_hit)
+	if (!n->adaptive)
 		return;
 	if (waited_ns < n->spin_max_ns)
 		b = 2 * waited_ns > b ? 2 * waited_ns : b;
