@@ -111,12 +111,16 @@ static void dev_loop(struct vrq_link *l, enum kind kind, const struct vb_params 
 				 * the response */
 				const uint8_t *q = seg[0].va;
 				uint8_t *a = seg[1].va;
-				uint8_t tag = q[0];
+				uint8_t tag;
 
-				if (c.n != 2 || c.n_out != 1 || seg[1].len < p->resp) {
+				/* the shape is the peer's: check it before touching
+				 * (a zero-length segment has no address) */
+				if (c.n != 2 || c.n_out != 1 || seg[0].len == 0 ||
+				    seg[1].len < p->resp) {
 					rep->rc = -EPROTO;
 					goto out;
 				}
+				tag = q[0];
 				if (p->resp > 2)
 					memset(a + 1, 0x5a, p->resp - 2);
 				a[0] = tag;
@@ -130,6 +134,8 @@ static void dev_loop(struct vrq_link *l, enum kind kind, const struct vb_params 
 					const uint8_t *q = seg[k].va;
 					size_t n = seg[k].len;
 
+					if (n == 0)
+						continue; /* no bytes, no address */
 					if (zero_copy) {
 						sink[0] ^= q[0] ^ q[n - 1];
 					} else {
