@@ -20,6 +20,16 @@
 #define vrq_arch_io_mb() __asm__ __volatile__("dmb osh" ::: "memory")
 #define vrq_arch_io_rmb() __asm__ __volatile__("dmb oshld" ::: "memory")
 #define vrq_arch_io_wmb() __asm__ __volatile__("dmb oshst" ::: "memory")
+/*
+ * Acquire / release against a device.  An acquire orders the load before
+ * every later load and store: dmb oshld does (it orders loads against both).
+ * A release must order every earlier load AND store before the publishing
+ * store; dmb oshst orders stores only, so an earlier load of a buffer could
+ * still be in flight when the peer sees the index and overwrites it: the
+ * full dmb osh is needed.
+ */
+#define vrq_arch_io_acquire() __asm__ __volatile__("dmb oshld" ::: "memory")
+#define vrq_arch_io_release() __asm__ __volatile__("dmb osh" ::: "memory")
 
 #define vrq_arch_cpu_relax() __asm__ __volatile__("yield" ::: "memory")
 
@@ -46,6 +56,23 @@ static inline size_t vrq__arm64_dline(void)
 	uint64_t ctr;
 	__asm__ __volatile__("mrs %0, ctr_el0" : "=r"(ctr));
 	return (size_t)4 << ((ctr >> 16) & 0xf);
+}
+
+/**
+ * Granule two writers must not share: the Cache Writeback Granule
+ * (CTR_EL0.CWG, 4 << CWG bytes), the most a write-back of one dirty line can
+ * cover.  CWG = 0 means "not reported": the architecture then says to assume
+ * the maximum, 2 KiB.  Never below the smallest D-cache line.
+ */
+static inline size_t vrq_arch_cache_line(void)
+{
+	uint64_t ctr;
+	size_t cwg, dline = vrq__arm64_dline();
+
+	__asm__ __volatile__("mrs %0, ctr_el0" : "=r"(ctr));
+	cwg = (ctr >> 24) & 0xf;
+	cwg = cwg ? (size_t)4 << cwg : 2048;
+	return cwg > dline ? cwg : dline;
 }
 
 #define VRQ__ARM64_DC_LOOP(op, p, len)                                                \

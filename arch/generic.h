@@ -38,6 +38,13 @@
 #ifndef vrq_arch_io_wmb
 #define vrq_arch_io_wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
+/* Acquire after a load, release before a store, ordered against a device. */
+#ifndef vrq_arch_io_acquire
+#define vrq_arch_io_acquire() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+#ifndef vrq_arch_io_release
+#define vrq_arch_io_release() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 
 #ifndef VRQ_ARCH_HAS_CACHE_OPS
 #define VRQ_ARCH_HAS_CACHE_OPS 0
@@ -55,6 +62,11 @@ static inline void vrq_arch_cache_clean_inval(const void *p, size_t len)
 {
 	(void)p;
 	(void)len;
+}
+/** No cache maintenance: no granule either. */
+static inline size_t vrq_arch_cache_line(void)
+{
+	return 0;
 }
 #endif
 

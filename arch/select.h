@@ -9,8 +9,11 @@
  * Each backend defines (macros or static inlines):
  *   vrq_arch_smp_mb/rmb/wmb()   CPU<->CPU ordering (coherent peer)
  *   vrq_arch_io_mb/rmb/wmb()    ordering against a device or DMA master
+ *   vrq_arch_io_acquire()       after a load: orders it before later loads and stores
+ *   vrq_arch_io_release()       before a store: orders earlier loads and stores before it
  *   vrq_arch_cache_clean/inval/clean_inval(p, len)  (non-coherent peers)
  *   VRQ_ARCH_HAS_CACHE_OPS       1 if the three above do real work
+ *   vrq_arch_cache_line()       granule of a write-back (bytes; 0 = unknown)
  *   vrq_arch_cpu_relax()        spin-wait hint
  *   vrq_arch_cycles()           cheap monotonic counter (not calibrated)
  *   VRQ_ARCH_NAME               "x86_64", "aarch64", "riscv64", "generic"

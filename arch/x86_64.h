@@ -26,6 +26,10 @@
 #define vrq_arch_io_mb() __asm__ __volatile__("mfence" ::: "memory")
 #define vrq_arch_io_rmb() vrq_arch_barrier()
 #define vrq_arch_io_wmb() vrq_arch_barrier()
+/* TSO: a load is not reordered with later loads or stores, a store not with
+ * earlier loads or stores, so acquire and release need no instruction. */
+#define vrq_arch_io_acquire() vrq_arch_barrier()
+#define vrq_arch_io_release() vrq_arch_barrier()
 
 #define vrq_arch_cpu_relax() __asm__ __volatile__("pause" ::: "memory")
 
@@ -65,17 +69,36 @@ static inline unsigned vrq__x86_cache_features(void)
 	return f;
 }
 
-#define VRQ__X86_LINE 64u
+/**
+ * Line size that CLFLUSH / CLFLUSHOPT / CLWB act on: CPUID.01H:EBX[15:8] in
+ * 8-byte units (64 on every x86-64 shipped so far; read, not assumed).
+ */
+static inline size_t vrq_arch_cache_line(void)
+{
+	static size_t line;
+	size_t l = __atomic_load_n(&line, __ATOMIC_RELAXED);
+
+	if (!l) {
+		uint32_t a = 1, b, c = 0, d;
+		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		l = (size_t)((b >> 8) & 0xff) * 8;
+		if (!l)
+			l = 64;
+		__atomic_store_n(&line, l, __ATOMIC_RELAXED);
+	}
+	return l;
+}
 
 static inline void vrq__x86_cache_range(const void *p, size_t len, int clean_only)
 {
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(VRQ__X86_LINE - 1);
+	size_t line = vrq_arch_cache_line();
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(line - 1);
 	uintptr_t end = (uintptr_t)p + len;
 	unsigned f = vrq__x86_cache_features();
 
 	if (!len)
 		return;
-	for (; a < end; a += VRQ__X86_LINE) {
+	for (; a < end; a += line) {
 		if (clean_only && (f & VRQ__X86_CLWB))
 			__asm__ __volatile__("clwb %0" : "+m"(*(volatile char *)a));
 		else if (f & VRQ__X86_CLFLUSHOPT)
@@ -83,8 +106,17 @@ static inline void vrq__x86_cache_range(const void *p, size_t len, int clean_onl
 		else
 			__asm__ __volatile__("clflush %0" : "+m"(*(volatile char *)a));
 	}
-	/* clwb/clflushopt are weakly ordered: complete them before the flag store. */
-	__asm__ __volatile__("sfence" ::: "memory");
+	/*
+	 * clwb/clflushopt are weakly ordered.  After a clean the next access
+	 * that matters is a store (the index or flag that publishes the data):
+	 * sfence orders the write-backs before it.  After an invalidate it is
+	 * a load of the data, and sfence does not order later loads: mfence
+	 * does (SDM: CLFLUSHOPT is ordered by MFENCE with younger loads).
+	 */
+	if (clean_only)
+		__asm__ __volatile__("sfence" ::: "memory");
+	else
+		__asm__ __volatile__("mfence" ::: "memory");
 }
 
 static inline void vrq_arch_cache_clean(const void *p, size_t len)

@@ -46,7 +46,9 @@ static int check_cfg(const struct vrq_packed_cfg *cfg)
 		return -VRQ_EINVAL;
 	if (cfg->domain > VRQ_DOM_NONCOH)
 		return -VRQ_EINVAL;
-	if (!vrq_domain_supported(cfg->domain))
+	/* both sides write the descriptor ring: see "Non-coherent peers" in
+	 * packed.h for why cache maintenance cannot make that sound */
+	if (cfg->domain == VRQ_DOM_NONCOH || !vrq_domain_supported(cfg->domain))
 		return -VRQ_ENOTSUP;
 	if (!(cfg->features & VRQ_FEATURE(VRQ_F_RING_PACKED)))
 		return -VRQ_EINVAL;

@@ -67,6 +67,42 @@ int vrq_split_layout_legacy(uint16_t size, size_t queue_align, struct vrq_split_
 	return 0;
 }
 
+/*
+ * VRQ_DOM_NONCOH keeps the ring coherent by cleaning what one side wrote and
+ * invalidating before the other reads, whole cache lines at a time.  That is
+ * sound only if no line holds bytes written by both sides: a clean of a
+ * line with a stale copy of the peer's bytes would roll them back (the
+ * driver's used_event store sharing a line with used->idx, say, and the
+ * driver then sleeps forever).  The split ring has one writer per area, so
+ * it is enough that each area starts on a line and no two overlap.  The
+ * indirect pool (driver-written) obeys the same rule.
+ */
+static int noncoh_areas_ok(const struct vrq_split_cfg *cfg)
+{
+	size_t line = vrq_cache_line_size();
+	struct {
+		uintptr_t a;
+		size_t len;
+	} r[3] = {
+		{(uintptr_t)cfg->ring.desc, sizeof(struct vrq_split_desc) * (size_t)cfg->size},
+		{(uintptr_t)cfg->ring.avail, 6 + 2 * (size_t)cfg->size},
+		{(uintptr_t)cfg->ring.used, 6 + sizeof(struct vrq_split_used_elem) * (size_t)cfg->size},
+	};
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		if (r[i].a % line)
+			return 0;
+		for (j = 0; j < i; j++)
+			if (r[i].a < r[j].a + r[j].len && r[j].a < r[i].a + r[i].len)
+				return 0;
+	}
+	if ((cfg->features & VRQ_FEATURE(VRQ_F_INDIRECT_DESC)) && cfg->ind_max &&
+	    (uintptr_t)cfg->ind_pool % line)
+		return 0;
+	return 1;
+}
+
 static int check_cfg(const struct vrq_split_cfg *cfg)
 {
 	if (!cfg || !valid_size(cfg->size) || !cfg->ring.desc || !cfg->ring.avail ||
@@ -81,6 +117,8 @@ static int check_cfg(const struct vrq_split_cfg *cfg)
 	if (!vrq_domain_supported(cfg->domain))
 		return -VRQ_ENOTSUP;
 	if (cfg->features & VRQ_FEATURE(VRQ_F_RING_PACKED))
+		return -VRQ_EINVAL;
+	if (cfg->domain == VRQ_DOM_NONCOH && !noncoh_areas_ok(cfg))
 		return -VRQ_EINVAL;
 	return 0;
 }
@@ -248,6 +286,11 @@ void vrq_split_dev_fini(struct vrq_split_dev *q)
 
 void vrq_split_dev_reset(struct vrq_split_dev *q)
 {
+	/* Non-coherent: drop whatever this side cached of the ring before the
+	 * driver (re)initialised it; the device never leaves a line dirty. */
+	vrq__shm_will_read(q->dom, q->desc, sizeof(*q->desc) * (size_t)q->size);
+	vrq__shm_will_read(q->dom, q->avail, 6 + 2 * (size_t)q->size);
+	vrq__shm_will_read(q->dom, q->used, 6 + sizeof(struct vrq_split_used_elem) * (size_t)q->size);
 	q->last_avail = q->avail_cache = 0;
 	q->used_idx = q->used_pub = q->notify_old = 0;
 	q->ino_n = 0;

@@ -13,10 +13,22 @@
  *                    index or flags.
  *  - VRQ_DOM_IO:     the peer is a device / DMA master on coherent memory:
  *                    IO-flavoured fences (dmb osh*, fence io*).
- *  - VRQ_DOM_NONCOH: the peer does not snoop our caches: IO fences plus cache
+ *  - VRQ_DOM_NONCOH: the peer does not snoop our caches and the ring memory
+ *                    is mapped cacheable on both sides: IO fences plus cache
  *                    clean after every shared write and invalidate before
- *                    every shared read.  Refused at init where the arch has
- *                    no user-space cache maintenance (VRQ_ARCH_HAS_CACHE_OPS).
+ *                    every shared read.  Sound only when no cache line holds
+ *                    bytes written by both sides: the split ring (each area
+ *                    has one writer, and init refuses areas that are not
+ *                    aligned to vrq_cache_line_size()).  The packed ring
+ *                    refuses it (see packed.h).  Refused at init where the
+ *                    arch has no user-space cache maintenance or the
+ *                    granule is unknown.  Buffers are maintained separately
+ *                    (vrq/cache.h).
+ *
+ * A peer that does not snoop but shares an uncached mapping of the ring
+ * (what Linux's dma_alloc_coherent() gives on a non-coherent system) needs
+ * no maintenance on the ring: use VRQ_DOM_IO there, and vrq/cache.h for
+ * buffers in cacheable memory.
  */
 #ifndef VRQ_BARRIER_H
 #define VRQ_BARRIER_H
@@ -47,65 +59,126 @@ VRQ_ALWAYS_INLINE void vrq__mb(const enum vrq_domain d)
 		vrq_arch_io_mb();
 }
 
+/*
+ * Cache maintenance for VRQ_DOM_NONCOH.  Every call site is tagged
+ * (VRQ__SITE) so that a test build can route it to a cache simulator
+ * (tests/noncoh/cachesim.c, built with VRQ_TEST_CACHE_SIM) that gives each
+ * side a private cached view of the shared memory, and switch any single
+ * site off to prove it is needed.  In normal builds the tag is a constant 0
+ * that the always-inline helpers drop.
+ */
+#ifdef VRQ_TEST_CACHE_SIM
+#define VRQ__STR2(x) #x
+#define VRQ__STR(x) VRQ__STR2(x)
+#define VRQ__SITE (__FILE__ ":" VRQ__STR(__LINE__))
+typedef const char *vrq__site_t;
+void vrq_test_cache_clean(const void *p, size_t len, vrq__site_t site);
+void vrq_test_cache_inval(const void *p, size_t len, vrq__site_t site);
+size_t vrq_test_cache_line(void);
+#define vrq__cache_clean(p, len, site) vrq_test_cache_clean(p, len, site)
+#define vrq__cache_inval(p, len, site) vrq_test_cache_inval(p, len, site)
+#define vrq__cache_line() vrq_test_cache_line()
+#define VRQ__HAS_CACHE_OPS 1
+#else
+#define VRQ__SITE 0
+typedef int vrq__site_t;
+#define vrq__cache_clean(p, len, site) ((void)(site), vrq_arch_cache_clean(p, len))
+#define vrq__cache_inval(p, len, site) ((void)(site), vrq_arch_cache_inval(p, len))
+#define vrq__cache_line() vrq_arch_cache_line()
+#define VRQ__HAS_CACHE_OPS VRQ_ARCH_HAS_CACHE_OPS
+#endif
+
 /** @brief Make a range of shared memory written by us visible to a
  *  non-coherent peer (no-op in other domains). */
-VRQ_ALWAYS_INLINE void vrq__shm_wrote(const enum vrq_domain d, const void *p, size_t len)
+VRQ_ALWAYS_INLINE void vrq__shm_wrote_at(const enum vrq_domain d, const void *p, size_t len,
+					 vrq__site_t site)
 {
 	if (d == VRQ_DOM_NONCOH)
-		vrq_arch_cache_clean(p, len);
+		vrq__cache_clean(p, len, site);
+	(void)site;
 }
+#define vrq__shm_wrote(d, p, len) vrq__shm_wrote_at(d, p, len, VRQ__SITE)
 
 /** @brief Drop stale cached copies before reading a range a non-coherent
  *  peer wrote (no-op in other domains). */
-VRQ_ALWAYS_INLINE void vrq__shm_will_read(const enum vrq_domain d, const void *p, size_t len)
+VRQ_ALWAYS_INLINE void vrq__shm_will_read_at(const enum vrq_domain d, const void *p, size_t len,
+					     vrq__site_t site)
 {
 	if (d == VRQ_DOM_NONCOH)
-		vrq_arch_cache_inval(p, len);
+		vrq__cache_inval(p, len, site);
+	(void)site;
 }
+#define vrq__shm_will_read(d, p, len) vrq__shm_will_read_at(d, p, len, VRQ__SITE)
 
 /** @brief Relaxed 16-bit read of a field the peer may write concurrently. */
-VRQ_ALWAYS_INLINE uint16_t vrq__read16(const enum vrq_domain d, const vrq_le16 *p)
+VRQ_ALWAYS_INLINE uint16_t vrq__read16_at(const enum vrq_domain d, const vrq_le16 *p,
+					  vrq__site_t site)
 {
-	vrq__shm_will_read(d, p, sizeof(*p));
+	vrq__shm_will_read_at(d, p, sizeof(*p), site);
 	return vrq_le16_to_cpu(__atomic_load_n(p, __ATOMIC_RELAXED));
 }
+#define vrq__read16(d, p) vrq__read16_at(d, p, VRQ__SITE)
 
 /** @brief Relaxed 16-bit write of a field the peer may read concurrently. */
-VRQ_ALWAYS_INLINE void vrq__write16(const enum vrq_domain d, vrq_le16 *p, uint16_t v)
+VRQ_ALWAYS_INLINE void vrq__write16_at(const enum vrq_domain d, vrq_le16 *p, uint16_t v,
+				       vrq__site_t site)
 {
 	__atomic_store_n(p, vrq_cpu_to_le16(v), __ATOMIC_RELAXED);
-	vrq__shm_wrote(d, p, sizeof(*p));
+	vrq__shm_wrote_at(d, p, sizeof(*p), site);
 }
+#define vrq__write16(d, p, v) vrq__write16_at(d, p, v, VRQ__SITE)
 
 /**
- * @brief Load-acquire of a published 16-bit index: later reads of the
- *        entries it covers cannot be satisfied before it.
+ * @brief Load-acquire of a published 16-bit index: later reads (and writes)
+ *        of the entries it covers cannot be performed before it.
+ *        SMP: C11 acquire.  IO / NONCOH: relaxed load then
+ *        vrq_arch_io_acquire() (dmb oshld, fence ir,iorw).
  */
-VRQ_ALWAYS_INLINE uint16_t vrq__load_acquire16(const enum vrq_domain d, const vrq_le16 *p)
+VRQ_ALWAYS_INLINE uint16_t vrq__load_acquire16_at(const enum vrq_domain d, const vrq_le16 *p,
+						  vrq__site_t site)
 {
 	uint16_t v;
 
 	if (d == VRQ_DOM_SMP)
 		return vrq_le16_to_cpu(__atomic_load_n(p, __ATOMIC_ACQUIRE));
-	vrq__shm_will_read(d, p, sizeof(*p));
+	vrq__shm_will_read_at(d, p, sizeof(*p), site);
 	v = vrq_le16_to_cpu(__atomic_load_n(p, __ATOMIC_RELAXED));
-	vrq_arch_io_rmb();
+	vrq_arch_io_acquire();
 	return v;
 }
+#define vrq__load_acquire16(d, p) vrq__load_acquire16_at(d, p, VRQ__SITE)
 
 /**
  * @brief Store-release of a 16-bit index: every earlier write to the
- *        entries it publishes is visible to the peer before the index is.
+ *        entries it publishes, and every earlier read of the buffers it
+ *        hands back, is complete before the peer can see the index.
+ *        SMP: C11 release.  IO / NONCOH: vrq_arch_io_release() (dmb osh,
+ *        fence iorw,ow: a store->store barrier is not enough, an earlier
+ *        load must not pass it either) then a relaxed store.
  */
-VRQ_ALWAYS_INLINE void vrq__store_release16(const enum vrq_domain d, vrq_le16 *p, uint16_t v)
+VRQ_ALWAYS_INLINE void vrq__store_release16_at(const enum vrq_domain d, vrq_le16 *p, uint16_t v,
+					       vrq__site_t site)
 {
 	if (d == VRQ_DOM_SMP) {
 		__atomic_store_n(p, vrq_cpu_to_le16(v), __ATOMIC_RELEASE);
 		return;
 	}
-	vrq_arch_io_wmb();
+	vrq_arch_io_release();
 	__atomic_store_n(p, vrq_cpu_to_le16(v), __ATOMIC_RELAXED);
-	vrq__shm_wrote(d, p, sizeof(*p));
+	vrq__shm_wrote_at(d, p, sizeof(*p), site);
+}
+#define vrq__store_release16(d, p, v) vrq__store_release16_at(d, p, v, VRQ__SITE)
+
+/**
+ * @brief Granule (bytes) that two writers of shared memory must not share
+ *        in the non-coherent domain: the cache line or write-back granule
+ *        (x86 CPUID line size, arm64 CTR_EL0.CWG, riscv64 the configured
+ *        Zicbom block size).  0 where there is no cache maintenance or the
+ *        size is unknown.
+ */
+VRQ_INLINE size_t vrq_cache_line_size(void)
+{
+	return VRQ__HAS_CACHE_OPS ? vrq__cache_line() : 0;
 }
 
 /** @brief Spin-wait hint. */
@@ -120,10 +193,14 @@ VRQ_INLINE uint64_t vrq_cycles(void)
 	return vrq_arch_cycles();
 }
 
-/** @brief 1 if @p d can be used on this architecture. */
+/**
+ * @brief 1 if @p d can be used on this architecture: NONCOH needs cache
+ *        maintenance instructions and a known granule (vrq_cache_line_size()).
+ */
 VRQ_INLINE int vrq_domain_supported(enum vrq_domain d)
 {
-	return d == VRQ_DOM_SMP || d == VRQ_DOM_IO || (d == VRQ_DOM_NONCOH && VRQ_ARCH_HAS_CACHE_OPS);
+	return d == VRQ_DOM_SMP || d == VRQ_DOM_IO ||
+	       (d == VRQ_DOM_NONCOH && vrq_cache_line_size() != 0);
 }
 
 /*

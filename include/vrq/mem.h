@@ -38,6 +38,9 @@ extern "C" {
 #define VRQ_MEM_COHERENT 0u	  /**< peer snoops our caches (default) */
 #define VRQ_MEM_NONCOHERENT 1u /**< buffer data needs cache maintenance */
 
+/* VRQ_SEG_NONCOH (types.h) for a segment in region @p r: a shift, no branch. */
+#define VRQ__SEG_NONCOH_OF(r) (((r)->flags & VRQ_MEM_NONCOHERENT) << 16)
+
 /** @brief One contiguous region, mapped at @c va locally and @c da for the peer. */
 struct vrq_mem_region {
 	uint64_t da;   /**< device address of the first byte */

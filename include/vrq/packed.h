@@ -25,6 +25,23 @@
  *      and re-checking desc[next_avail]; pairs with F1.
  * The event structures are read and written as one 32-bit access, so
  * off_wrap and flags are always a consistent snapshot.
+ *
+ * Non-coherent peers.  The packed ring refuses VRQ_DOM_NONCOH (init returns
+ * -VRQ_ENOTSUP).  Driver and device both write the descriptor ring, and
+ * four descriptors share a 64-byte line: cache maintenance works on whole
+ * lines, so one side's clean writes back its stale copy of the other
+ * side's descriptors.  Example: the driver publishes slots 0 and 1; the
+ * device pops them (its cached line holds {a0, a1, 0, 0}); the driver adds
+ * slot 2 and cleans (memory {a0, a1, a2, 0}); the device writes the used
+ * descriptor into slot 0 and cleans its line (memory {u0, a1, 0, 0}): slot
+ * 2 is gone and the driver waits forever.  No barrier or ordering of the
+ * maintenance fixes that; only a mapping where no line is cached does.  So,
+ * as non-coherent virtio stacks do (Linux allocates rings with
+ * dma_alloc_coherent(), which is an uncached mapping on such systems): map
+ * the packed ring uncached on both sides (arm64 Normal Non-cacheable or
+ * Device memory; not write-combining on x86), use VRQ_DOM_IO, and keep
+ * buffers in cacheable memory maintained with vrq/cache.h.  The split ring
+ * has one writer per area and supports VRQ_DOM_NONCOH on cacheable memory.
  */
 #ifndef VRQ_PACKED_H
 #define VRQ_PACKED_H
@@ -674,6 +691,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_seg(struct vrq_packed_dev *q, struct vrq_c
 		c->seg[n].va = vrq_mem_da_to_va_hint(q->mem, addr, len, &q->mem_hint);
 		if (VRQ_UNLIKELY(!c->seg[n].va))
 			return -VRQ_EADDR;
+		c->seg[n].flags |= VRQ__SEG_NONCOH_OF(q->mem_hint);
 	} else {
 		c->seg[n].va = NULL;
 	}

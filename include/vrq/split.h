@@ -777,6 +777,7 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 			seg[n].va = vrq_mem_da_to_va_hint(q->mem, addr, len, &q->mem_hint);
 			if (VRQ_UNLIKELY(!seg[n].va))
 				return -VRQ_EADDR;
+			seg[n].flags |= VRQ__SEG_NONCOH_OF(q->mem_hint);
 		}
 		n++;
 		if (!(flags & VRQ_DESC_F_NEXT))

@@ -24,13 +24,15 @@ struct vrq_sg {
 
 /** Segment flag: device-writable. */
 #define VRQ_SEG_WRITE VRQ_DESC_F_WRITE /* same bit, so no translation is needed */
+/** Segment flag: lies in a VRQ_MEM_NONCOHERENT region (set at pop; vrq/cache.h). */
+#define VRQ_SEG_NONCOH 0x10000u
 
 /** @brief One segment of a popped chain, resolved through the memory map. */
 struct vrq_seg {
 	uint64_t addr; /**< device address as the driver wrote it */
 	void *va;      /**< local pointer (NULL only when len == 0) */
 	uint32_t len;
-	uint32_t flags; /**< VRQ_SEG_WRITE */
+	uint32_t flags; /**< VRQ_SEG_WRITE, VRQ_SEG_NONCOH */
 };
 
 /**

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "barrier.h"
 #include "mem.h"
+#include "cache.h"
 #include "types.h"
 #include "split.h"
 #include "packed.h"

@@ -33,6 +33,21 @@ void asm_store_release_io(vrq_le16 *p, uint16_t v)
 	vrq__store_release16(VRQ_DOM_IO, p, v);
 }
 
+uint16_t asm_load_acquire_io(const vrq_le16 *p);
+uint16_t asm_load_acquire_io(const vrq_le16 *p)
+{
+	return vrq__load_acquire16(VRQ_DOM_IO, p);
+}
+
+/* NONCOH read of a peer-written field: invalidate, then a full fence so the
+ * load cannot be satisfied before the invalidate completes (x86: mfence,
+ * not sfence) */
+uint16_t asm_read_noncoh(const vrq_le16 *p);
+uint16_t asm_read_noncoh(const vrq_le16 *p)
+{
+	return vrq__read16(VRQ_DOM_NONCOH, p);
+}
+
 void asm_full_fence_smp(void);
 void asm_full_fence_smp(void)
 {

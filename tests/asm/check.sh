@@ -34,13 +34,19 @@ if compile gcc "$tmp/x86.s" && grep -q x86_64 <<<"$(gcc -dumpmachine)"; then
 	expect "$tmp/x86.s" asm_store_release_smp 'movw' 'mfence|lock|xchg'
 	expect "$tmp/x86.s" asm_dev_pop_acquire 'movzwl|movw' 'mfence|lfence|lock'
 	expect "$tmp/x86.s" asm_full_fence_smp 'lock' 'mfence'
+	expect "$tmp/x86.s" asm_store_release_io 'movw' 'mfence|lock|xchg'
+	expect "$tmp/x86.s" asm_load_acquire_io 'movzwl' 'mfence|lfence|lock'
+	expect "$tmp/x86.s" asm_read_noncoh 'mfence' 'sfence'
 fi
 if compile aarch64-linux-gnu-gcc "$tmp/a64.s"; then
 	ran=1
 	expect "$tmp/a64.s" asm_drv_publish 'stlrh' 'dmb'
 	expect "$tmp/a64.s" asm_store_release_smp 'stlrh' 'dmb'
 	expect "$tmp/a64.s" asm_dev_pop_acquire 'ldarh' 'dmb'
-	expect "$tmp/a64.s" asm_store_release_io 'dmb[[:space:]]+oshst' 'stlrh'
+	# IO release orders earlier loads too: the full dmb osh, never oshst
+	expect "$tmp/a64.s" asm_store_release_io 'dmb[[:space:]]+osh$' 'dmb[[:space:]]+oshst|stlrh'
+	expect "$tmp/a64.s" asm_load_acquire_io 'ldrh[^$]*|dmb[[:space:]]+oshld' 'dmb[[:space:]]+oshst'
+	expect "$tmp/a64.s" asm_load_acquire_io 'dmb[[:space:]]+oshld'
 	expect "$tmp/a64.s" asm_full_fence_smp 'dmb[[:space:]]+ish' 'dmb[[:space:]]+osh'
 fi
 if compile riscv64-linux-gnu-gcc "$tmp/rv.s"; then
@@ -48,7 +54,8 @@ if compile riscv64-linux-gnu-gcc "$tmp/rv.s"; then
 	# gcc 12 emits "fence iorw,iorw; sh" for a 16-bit release store (newer
 	# gcc: "fence rw,w"): either way one fence before the store
 	expect "$tmp/rv.s" asm_store_release_smp 'fence[[:space:]]+(rw,w|iorw,iorw)'
-	expect "$tmp/rv.s" asm_store_release_io 'fence[[:space:]]+ow,ow'
+	expect "$tmp/rv.s" asm_store_release_io 'fence[[:space:]]+iorw,ow' 'fence[[:space:]]+ow,ow'
+	expect "$tmp/rv.s" asm_load_acquire_io 'fence[[:space:]]+ir,iorw' 'fence[[:space:]]+ir,ir'
 	expect "$tmp/rv.s" asm_full_fence_smp 'fence[[:space:]]+rw,rw'
 fi
 [ "$ran" = 1 ] || { echo "no compiler could be run"; exit 77; }
