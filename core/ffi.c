@@ -125,3 +125,13 @@ VRQ_FFI(bool, vq_dev_enable_kick, (struct vrq_vq_dev * q), (q))
 VRQ_FFI(void, vq_dev_disable_kick, (struct vrq_vq_dev * q), (q))
 VRQ_FFI(int, vq_dev_broken, (const struct vrq_vq_dev *q), (q))
 VRQ_FFI(const struct vrq_dev_stats *, vq_dev_stats, (const struct vrq_vq_dev *q), (q))
+VRQ_FFI(void, chain_sync_for_cpu, (const struct vrq_chain *c), (c))
+VRQ_FFI(void, chain_sync_for_device, (const struct vrq_chain *c, uint32_t written), (c, written))
+VRQ_FFI(int, sg_sync_for_device,
+	(const struct vrq_mem *m, const struct vrq_sg *sg, unsigned n_out, unsigned n_in),
+	(m, sg, n_out, n_in))
+VRQ_FFI(int, sg_sync_for_cpu,
+	(const struct vrq_mem *m, const struct vrq_sg *sg, unsigned n_out, unsigned n_in,
+	 uint32_t used_len),
+	(m, sg, n_out, n_in, used_len))
+VRQ_FFI(size_t, cache_line_size, (void), ())

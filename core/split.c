@@ -286,10 +286,13 @@ void vrq_split_dev_fini(struct vrq_split_dev *q)
 
 void vrq_split_dev_reset(struct vrq_split_dev *q)
 {
-	/* Non-coherent: drop whatever this side cached of the ring before the
-	 * driver (re)initialised it; the device never leaves a line dirty. */
-	vrq__shm_will_read(q->dom, q->desc, sizeof(*q->desc) * (size_t)q->size);
-	vrq__shm_will_read(q->dom, q->avail, 6 + 2 * (size_t)q->size);
+	/*
+	 * Non-coherent: drop what this side cached of the used area before the
+	 * driver (re)initialised it.  The device writes used entries into
+	 * those lines and cleans them whole, so a stale copy would write back
+	 * old used->flags / avail_event over the driver's zeroes.  The driver's
+	 * areas need nothing here: every read of them invalidates first.
+	 */
 	vrq__shm_will_read(q->dom, q->used, 6 + sizeof(struct vrq_split_used_elem) * (size_t)q->size);
 	q->last_avail = q->avail_cache = 0;
 	q->used_idx = q->used_pub = q->notify_old = 0;

@@ -6,6 +6,7 @@
  */
 #include <vrq/split.h>
 #include <vrq/mem.h>
+#include <vrq/cache.h>
 #include <vrq/err.h>
 #include <vrq/barrier.h>
 #include <vrq/spec.h>

@@ -7,6 +7,7 @@
 #include <vrq/barrier.h>
 #include <vrq/err.h>
 #include <vrq/mem.h>
+#include <vrq/cache.h>
 #include <vrq/split.h>
 #include <vrq/packed.h>
 #include <vrq/types.h>
