@@ -53,3 +53,11 @@ void asm_full_fence_smp(void)
 {
 	vrq__mb(VRQ_DOM_SMP);
 }
+
+/* NONCOH availability: on riscv64 it depends on the configured Zicbom block
+ * size (vrq_cache_set_block_size()), never on a built-in guess */
+int asm_noncoh_supported(void);
+int asm_noncoh_supported(void)
+{
+	return vrq_domain_supported(VRQ_DOM_NONCOH);
+}

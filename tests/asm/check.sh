@@ -58,6 +58,15 @@ if compile riscv64-linux-gnu-gcc "$tmp/rv.s"; then
 	expect "$tmp/rv.s" asm_load_acquire_io 'fence[[:space:]]+ir,iorw' 'fence[[:space:]]+ir,ir'
 	expect "$tmp/rv.s" asm_full_fence_smp 'fence[[:space:]]+rw,rw'
 fi
+# riscv64 with Zicbom: the block size comes from vrq_cache_set_block_size(),
+# not from a constant (no "andi ...,-64" mask; NONCOH support reads it)
+if command -v riscv64-linux-gnu-gcc >/dev/null 2>&1 &&
+	riscv64-linux-gnu-gcc -std=gnu11 -O2 -S -march=rv64gc_zicbom -I"$root/include" -I"$root" \
+		"$src" -o "$tmp/rvz.s" 2>/dev/null; then
+	ran=1
+	expect "$tmp/rvz.s" asm_noncoh_supported 'vrq_riscv_cbom_block'
+	expect "$tmp/rvz.s" asm_read_noncoh 'cbo\.flush' 'andi[^#]*-64'
+fi
 [ "$ran" = 1 ] || { echo "no compiler could be run"; exit 77; }
 [ "$fail" = 0 ] && echo "asm check: ok"
 exit "$fail"

@@ -371,6 +371,16 @@ static int test_refusals(void)
 	pc.ring = vrq_packed_ring_at(dview(0), &pl);
 	rc = vrq_packed_drv_init(&pd, &pc);
 	EXPECT(rc == -VRQ_ENOTSUP, "packed NONCOH: init %d, want %d", rc, -VRQ_ENOTSUP);
+
+	/* the block size is configurable only where the hardware cannot tell */
+	EXPECT(vrq_cache_set_block_size(63) == -VRQ_EINVAL, "block size 63 accepted");
+	EXPECT(vrq_cache_set_block_size(8192) == -VRQ_EINVAL, "block size 8192 accepted");
+#if defined(__riscv_zicbom)
+	EXPECT(vrq_cache_set_block_size(64) == 0, "riscv64 Zicbom: block size refused");
+#else
+	EXPECT(vrq_cache_set_block_size(64) == -VRQ_ENOTSUP, "block size settable on %s",
+	       VRQ_ARCH_NAME);
+#endif
 	return 0;
 }
 
