@@ -243,7 +243,7 @@ static void test_driver_died(enum vrq_notify_kind k, unsigned i, enum death how)
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	rc = vrq_link_accept(&dev, sv[0]);
+	rc = vrq_link_accept(&dev, sv[0], 0);
 	if (rc < 0)
 		fprintf(stderr, "[%s] accept: %s\n", name, dev.msg);
 	CHECK_EQ_OUT(rc, 0);
