@@ -1,46 +1,83 @@
 /* SPDX-License-Identifier: MIT */
 /* core/err.c - error code texts. */
+#define _GNU_SOURCE /* strerrordesc_np (glibc >= 2.32) */
+#include <string.h>
+
 #include "vrq/err.h"
 
-static const char *const vrq_err_text[VRQ_ERR_COUNT] = {
-	[VRQ_OK] = "success",
-	[VRQ_EINVAL] = "invalid argument",
-	[VRQ_ENOSPC] = "not enough free descriptors",
-	[VRQ_ENOTSUP] = "not supported on this build or architecture",
-	[VRQ_ENOMEM] = "out of memory",
-	[VRQ_EBROKEN] = "queue stopped after a peer error; reset it",
-	[VRQ_ESEGCAP] = "chain has more segments than the caller's array",
-	[VRQ_EEXIST] = "memory region overlaps an existing region or reuses an id",
-	[VRQ_ERANGE] = "address outside every registered memory region",
-	[VRQ_ETIMEDOUT] = "timed out waiting for the peer",
-	[VRQ_EPEERGONE] = "the peer exited or closed its side",
-	[VRQ_ESYS] = "system call failed (see errno)",
-	[VRQ_EAVAIL_IDX] = "peer: available index moved by more than the queue size",
-	[VRQ_EHEAD] = "peer: chain head index out of range",
-	[VRQ_ENEXT] = "peer: next descriptor index out of range",
-	[VRQ_ELOOP] = "peer: descriptor chain longer than its table or ring (loop)",
-	[VRQ_EINDIRECT_FEATURE] = "peer: indirect descriptor without INDIRECT_DESC",
-	[VRQ_EINDIRECT_NEXT] = "peer: descriptor has both INDIRECT and NEXT",
-	[VRQ_EINDIRECT_NESTED] = "peer: indirect descriptor inside an indirect table",
-	[VRQ_EINDIRECT_LEN] = "peer: indirect table length is 0, not a multiple of 16, or too large",
-	[VRQ_EINDIRECT_ADDR] = "peer: indirect table outside registered memory",
-	[VRQ_ETOTAL_LEN] = "peer: chain total length of 2^32 bytes or more",
-	[VRQ_EORDER] = "peer: device-readable descriptor after a device-writable one",
-	[VRQ_EADDR] = "peer: buffer outside registered memory",
-	[VRQ_EUSED_IDX] = "peer: used index moved by more than the buffers in flight",
-	[VRQ_EUSED_ID] = "peer: used id out of range or not in flight",
-	[VRQ_EUSED_LEN] = "peer: used length larger than the buffer's writable capacity",
-	[VRQ_EID] = "peer: buffer id out of range",
-	[VRQ_EID_INFLIGHT] = "peer: buffer id already in flight",
-	[VRQ_EWRAP] = "peer: chain descriptor not marked available (wrong wrap bits)",
+#define P(code) [(code) - VRQ_EPEER_FIRST]
+
+/* One text per peer code, in enum order. */
+static const char *const vrq_peer_text[] = {
+	P(VRQ_EAVAIL_IDX) = "peer: available index moved by more than the queue size",
+	P(VRQ_EHEAD) = "peer: chain head index out of range",
+	P(VRQ_ENEXT) = "peer: next descriptor index out of range",
+	P(VRQ_ELOOP) = "peer: descriptor chain longer than its table or ring (loop)",
+	P(VRQ_EINDIRECT_FEATURE) = "peer: indirect descriptor without INDIRECT_DESC",
+	P(VRQ_EINDIRECT_NEXT) = "peer: descriptor has both INDIRECT and NEXT",
+	P(VRQ_EINDIRECT_NESTED) = "peer: indirect descriptor inside an indirect table",
+	P(VRQ_EINDIRECT_LEN) = "peer: indirect table length is 0, not a multiple of 16, or too large",
+	P(VRQ_EINDIRECT_ADDR) = "peer: indirect table outside registered memory",
+	P(VRQ_ETOTAL_LEN) = "peer: chain total length of 2^32 bytes or more",
+	P(VRQ_EORDER) = "peer: device-readable descriptor after a device-writable one",
+	P(VRQ_EADDR) = "peer: buffer outside registered memory",
+	P(VRQ_EUSED_IDX) = "peer: used index moved by more than the buffers in flight",
+	P(VRQ_EUSED_ID) = "peer: used id out of range or not in flight",
+	P(VRQ_EUSED_LEN) = "peer: used length larger than the buffer's writable capacity",
+	P(VRQ_EID) = "peer: buffer id out of range",
+	P(VRQ_EID_INFLIGHT) = "peer: buffer id already in flight",
+	P(VRQ_EWRAP) = "peer: chain descriptor not marked available (wrong wrap bits)",
 };
+
+_Static_assert(sizeof(vrq_peer_text) / sizeof(vrq_peer_text[0]) == VRQ_PEER_ERR_COUNT,
+	       "core/err.c: every peer code needs a text");
+
+static const char vrq_unknown_text[] = "unknown error code";
+
+/* |err| without overflow for INT_MIN */
+static unsigned vrq_err_abs(int err)
+{
+	return err < 0 ? 0u - (unsigned)err : (unsigned)err;
+}
+
+int vrq_err_is_peer(int err)
+{
+	unsigned e = vrq_err_abs(err);
+
+	return e >= VRQ_EPEER_FIRST && e < VRQ_EPEER_LAST;
+}
+
+/* The C library's text for errno value e (1..VRQ_ERRNO_MAX), thread-safe. */
+static const char *vrq_errno_text(int e)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+	/* a constant string, no buffer: NULL for a value with no text */
+	const char *s = strerrordesc_np(e);
+
+	return s ? s : vrq_unknown_text;
+#elif defined(__GLIBC__)
+	static _Thread_local char buf[128];
+
+	return strerror_r(e, buf, sizeof(buf)); /* GNU variant: returns the text */
+#else
+	static _Thread_local char buf[128];
+
+	return strerror_r(e, buf, sizeof(buf)) == 0 ? buf : vrq_unknown_text; /* XSI variant */
+#endif
+}
 
 const char *vrq_strerror(int err)
 {
-	/* negate as unsigned: -INT_MIN would overflow */
-	unsigned e = err < 0 ? 0u - (unsigned)err : (unsigned)err;
+	unsigned e = vrq_err_abs(err);
+	const char *s;
 
-	if (e >= VRQ_ERR_COUNT || !vrq_err_text[e])
-		return "unknown vrq error";
-	return vrq_err_text[e];
+	if (e == 0)
+		return "success";
+	if (e <= VRQ_ERRNO_MAX)
+		return vrq_errno_text((int)e);
+	if (vrq_err_is_peer(err)) {
+		s = vrq_peer_text[e - VRQ_EPEER_FIRST];
+		return s ? s : vrq_unknown_text;
+	}
+	return vrq_unknown_text;
 }

@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* core/mem.c - region table setup (lookups are inline in vrq/mem.h). */
+#include <stddef.h>
 #include <string.h>
 
 #include "vrq/mem.h"
+
+/* what every consumer's struct vrq_mem must match (mem.h refuses another
+ * VRQ_MEM_MAX_REGIONS) */
+_Static_assert(VRQ_MEM_MAX_REGIONS == 16, "the region capacity is fixed at 16");
+_Static_assert(sizeof(((struct vrq_mem *)0)->r) == 16 * sizeof(struct vrq_mem_region),
+	       "struct vrq_mem holds 16 regions");
+_Static_assert(sizeof(struct vrq_mem) ==
+		       offsetof(struct vrq_mem, r) + 16 * sizeof(struct vrq_mem_region),
+	       "struct vrq_mem is its count and 16 regions");
 
 void vrq_mem_init(struct vrq_mem *m)
 {

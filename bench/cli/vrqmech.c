@@ -461,7 +461,7 @@ static void child_main(struct job *j, int sock)
 	int rc;
 
 	vb_pin_thread(j->p->cpu[1]);
-	rc = vrq_link_accept(&j->dev, sock);
+	rc = vrq_link_accept(&j->dev, sock, 0);
 	if (rc < 0) {
 		fprintf(stderr, "vrq-bench: device process: %s\n", j->dev.msg);
 		_exit(2);
@@ -513,7 +513,10 @@ static int run(struct job *j)
 	/* INDIRECT_DESC: multi-segment buffers go through the pool */
 	lc.ind_max = o->indirect ? 4 : 0;
 	lc.shm.hugepages = o->hugepages;
-	lc.shm.numa_node = p->numa_node;
+	if (p->numa_node >= 0) {
+		lc.shm.bind_node = true;
+		lc.shm.node = (unsigned)p->numa_node;
+	}
 	rc = vrq_link_create(&j->drv, &lc);
 	if (rc < 0) {
 		snprintf(j->err, j->errlen, "%s", j->drv.msg);
@@ -573,7 +576,7 @@ static int run(struct job *j)
 	}
 	if (j->rc < 0 && !j->err[0])
 		snprintf(j->err, j->errlen, "%s",
-			 j->rc <= -1 && j->rc > -VRQ_ERR_COUNT ? vrq_strerror(j->rc) : strerror(-j->rc));
+			 vrq_strerror(j->rc)); /* vrq texts and errno texts alike */
 	if (j->rc == 0) {
 		struct vq_counters *c = j->c;
 #define D(f) (c->kick_rx.f = j->rep.kick_rx[1].f - j->rep.kick_rx[0].f, \

@@ -2,33 +2,57 @@
 /**
  * @file err.h
  * @brief Error codes.  Setup and validation functions return 0 or a
- *        negative VRQ_E* code; hot-path calls return a count, a bool or a
- *        pointer.  Codes from VRQ_EPEER_FIRST on describe bad input from the
- *        peer: each bumps the queue's per-code counter.
+ *        negative code; hot-path calls return a count, a bool or a pointer.
+ *
+ * Two disjoint kinds of code, told apart by vrq_err_is_peer():
+ *
+ *  - Local errors are plain errno values, negated (as liburing does):
+ *    VRQ_EINVAL is EINVAL, VRQ_ENOSPC is ENOSPC, and so on, and a system
+ *    call that fails in the Linux transports returns -errno of that call
+ *    (e.g. -EMFILE from memfd_create).  The VRQ_E* names below are aliases
+ *    of the errno values; compare with either.
+ *  - Peer errors (VRQ_EPEER_FIRST .. VRQ_EPEER_LAST - 1) describe bad
+ *    input from the peer: each bumps the queue's per-code counter
+ *    (VRQ_PEER_ERR_IDX()) and stops the queue.  They start at 4096, above
+ *    every errno value (Linux's MAX_ERRNO is 4095), so they never collide
+ *    with one.  A stopped ("broken") queue returns the peer code that
+ *    stopped it from every later call until it is reset.
+ *
+ * vrq_strerror() gives the text of either kind.
  */
 #ifndef VRQ_ERR_H
 #define VRQ_ERR_H
+
+#include <errno.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+#if !defined(EINVAL) || !defined(ENOSPC) || !defined(ENOTSUP) || !defined(ENOMEM) ||         \
+	!defined(EMSGSIZE) || !defined(EEXIST) || !defined(ERANGE) || !defined(ETIMEDOUT) || \
+	!defined(EPIPE)
+#error "vrq/err.h: <errno.h> lacks a POSIX error code vrq uses"
+#endif
+
 enum vrq_err {
 	VRQ_OK = 0,
-	/* local errors */
-	VRQ_EINVAL,	/**< bad argument from the caller */
-	VRQ_ENOSPC,	/**< not enough free descriptors */
-	VRQ_ENOTSUP,	/**< feature or ordering domain not supported here */
-	VRQ_ENOMEM,	/**< allocation failed (init only) */
-	VRQ_EBROKEN,	/**< queue stopped after a peer error: reset it */
-	VRQ_ESEGCAP,	/**< chain has more segments than the caller's array */
-	VRQ_EEXIST,	/**< memory region overlaps an existing one / id reused */
-	VRQ_ERANGE,	/**< address or offset outside every registered region */
-	VRQ_ETIMEDOUT,	/**< wait: the timeout expired with no work */
-	VRQ_EPEERGONE,	/**< wait/notify: the peer process exited or closed its side */
-	VRQ_ESYS,	/**< a system call failed: errno says why */
-	/* peer errors: counted per queue */
-	VRQ_EPEER_FIRST,
+	/* local errors: errno values (negated when returned) */
+	VRQ_EINVAL = EINVAL,	 /**< bad argument from the caller */
+	VRQ_ENOSPC = ENOSPC,	 /**< not enough free descriptors / table full */
+	VRQ_ENOTSUP = ENOTSUP,	 /**< feature or ordering domain not supported here
+				  *   (ENOTSUP, which Linux defines as EOPNOTSUPP) */
+	VRQ_ENOMEM = ENOMEM,	 /**< allocation failed (init only) */
+	VRQ_ESEGCAP = EMSGSIZE,	 /**< chain has more segments than the caller's array */
+	VRQ_EEXIST = EEXIST,	 /**< memory region overlaps an existing one / id reused */
+	VRQ_ERANGE = ERANGE,	 /**< address or offset outside every registered region */
+	VRQ_ETIMEDOUT = ETIMEDOUT, /**< wait: the timeout expired with no work */
+	VRQ_EPEERGONE = EPIPE,	 /**< wait/notify/link: the peer process exited or
+				  *   closed its side (EPIPE) */
+
+	/* peer errors: counted per queue; append new codes before
+	 * VRQ_EPEER_LAST (and their text in core/err.c) */
+	VRQ_EPEER_FIRST = 4096,
 	VRQ_EAVAIL_IDX = VRQ_EPEER_FIRST, /**< avail idx moved by more than queue size */
 	VRQ_EHEAD,		/**< chain head index >= queue size */
 	VRQ_ENEXT,		/**< next index outside the (indirect) table */
@@ -47,15 +71,35 @@ enum vrq_err {
 	VRQ_EID,		/**< packed: buffer id >= queue size */
 	VRQ_EID_INFLIGHT,	/**< packed: buffer id already in flight */
 	VRQ_EWRAP,		/**< packed: chain descriptor not marked available (wrap bits) */
-	VRQ_EPEER_LAST,
-	VRQ_ERR_COUNT = VRQ_EPEER_LAST
+	VRQ_EPEER_LAST		/**< one past the last peer code (not a code) */
 };
+
+/** Largest errno value on Linux (MAX_ERRNO): peer codes lie above it. */
+#define VRQ_ERRNO_MAX 4095
 
 /** Number of peer-error counters in a stats struct. */
 #define VRQ_PEER_ERR_COUNT (VRQ_EPEER_LAST - VRQ_EPEER_FIRST)
 
-/** @brief Text for a VRQ_E* code (either sign). Never NULL. */
+#ifdef __cplusplus
+static_assert(VRQ_EPEER_FIRST > VRQ_ERRNO_MAX, "peer codes lie above every errno value");
+static_assert(VRQ_EPEER_LAST > VRQ_EPEER_FIRST, "at least one peer code");
+#else
+_Static_assert(VRQ_EPEER_FIRST > VRQ_ERRNO_MAX, "peer codes lie above every errno value");
+_Static_assert(VRQ_EPEER_LAST > VRQ_EPEER_FIRST, "at least one peer code");
+#endif
+
+/**
+ * @brief Text for a code (either sign).  Never NULL.  Peer codes: vrq's
+ *        own text ("peer: ..."); errno values: the C library's strerror()
+ *        text for that errno; 0: "success"; anything else: "unknown error
+ *        code".  Thread-safe; the text is a constant string (glibc) or lives
+ *        in a per-thread buffer until this thread's next call (other C
+ *        libraries).
+ */
 const char *vrq_strerror(int err);
+
+/** @brief 1 if @p err (either sign) is a peer error code, else 0. */
+int vrq_err_is_peer(int err);
 
 #ifdef __cplusplus
 }

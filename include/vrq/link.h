@@ -76,7 +76,8 @@ struct vrq_link_cfg {
 	uint64_t buf_bytes;	/**< buffer area */
 	uint16_t ind_max;	/**< indirect entries per buffer (0: no pool) */
 	uint64_t da_base;	/**< 0: default 0x40000000 */
-	struct vrq_shm_cfg shm;	/**< .size is computed; name, hugepages, numa_node used */
+	struct vrq_shm_cfg shm;	/**< .size is computed; the rest is used as given (zero:
+				 *   a sealed memfd, normal pages, no NUMA binding) */
 };
 
 /** @brief One end of a link. */
@@ -97,15 +98,26 @@ struct vrq_link {
 	char msg[192];		/**< last error, one line */
 };
 
-/** @brief Create the region and the driver end.  0 or -VRQ_E* (l->msg says why). */
+/** @brief Create the region and the driver end.  0 or a negative code (l->msg says why). */
 int vrq_link_create(struct vrq_link *l, const struct vrq_link_cfg *cfg);
-/** @brief Device end in the same process: map the region again, elsewhere. */
+/** @brief Device end in the same process: map the region again, elsewhere (a
+ *         named region is accepted here: its creator allowed it). */
 int vrq_link_attach(struct vrq_link *dev, const struct vrq_link *drv);
 /** @brief Driver end: send the region and eventfds over a connected UNIX socket,
- *         and start watching the peer's pid (SO_PEERCRED). */
+ *         wait for the device's answer, and start watching the peer's pid
+ *         (SO_PEERCRED).  The device's refusal comes back as its code
+ *         (e.g. -EPERM for a region it would not map), -VRQ_EPEERGONE if it
+ *         closed the socket without answering, -EPROTO for a malformed answer. */
 int vrq_link_send(struct vrq_link *drv, int sock);
-/** @brief Device end in another process: receive, validate, map, init. */
-int vrq_link_accept(struct vrq_link *dev, int sock);
+/**
+ * @brief Device end in another process: receive, validate, map, init, and
+ *        answer the driver (also when refusing).  @p flags: 0, or
+ *        VRQ_SHM_ALLOW_UNSEALED to accept a region whose size is not sealed
+ *        (a named region): see shm.h for the SIGBUS risk.  -EPERM for an
+ *        unsealed region without it, -EINVAL for a malformed message or
+ *        header (l->msg says which check failed).
+ */
+int vrq_link_accept(struct vrq_link *dev, int sock, unsigned flags);
 /** @brief Watch @p pid: this end's blocked waits return -VRQ_EPEERGONE when it dies. */
 int vrq_link_watch(struct vrq_link *l, int pid);
 /** @brief Close this end cleanly: the peer's waits return -VRQ_EPEERGONE. */

@@ -30,6 +30,20 @@
 extern "C" {
 #endif
 
+/*
+ * Regions per table: 16, fixed.  struct vrq_mem lives in the caller's
+ * memory but vrq_mem_init() / vrq_mem_add() are compiled into the library
+ * with this value, so a consumer built with another one would disagree with
+ * the library about the struct's size (and the library would write past a
+ * smaller table).  A definition with another value is therefore a compile
+ * error, and core/mem.c asserts the size it was built with.  A capacity
+ * chosen at run time would need caller-provided storage or an allocation;
+ * the fixed one keeps the table a plain value: zero-initialised = empty,
+ * embeddable (struct vrq_link holds one), never allocated.
+ */
+#if defined(VRQ_MEM_MAX_REGIONS) && VRQ_MEM_MAX_REGIONS != 16
+#error "VRQ_MEM_MAX_REGIONS is fixed at 16: libvrq's struct vrq_mem holds 16 regions; do not define it"
+#endif
 #ifndef VRQ_MEM_MAX_REGIONS
 #define VRQ_MEM_MAX_REGIONS 16
 #endif

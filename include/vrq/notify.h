@@ -32,7 +32,14 @@
  * A notifier is a local handle (struct vrq_notifier, never shared) over a
  * shared control block (struct vrq_notify_shared, in memory both sides map)
  * and, for the fd-based backends, an eventfd both sides hold (inherited
- * across fork or passed with vrq_shm_send_fds()).
+ * across fork or passed with vrq_shm_send_fds()).  vrq_notify_eventfd()
+ * makes a blocking one; a caller's eventfd may be blocking or non-blocking
+ * (EFD_NONBLOCK), with the same results: a receiver with nothing else to
+ * watch sleeps in read() on a blocking fd, in poll() then read() on a
+ * non-blocking one.
+ *
+ * Errors: the VRQ_E* codes of err.h; a failed system call returns -errno
+ * of that call.
  *
  * Notifications are slow events: backends are reached through function
  * pointers; the ring calls stay inline.
@@ -94,7 +101,8 @@ _Static_assert(sizeof(struct vrq_notify_shared) == 128, "two cache lines");
 struct vrq_notify_cfg {
 	enum vrq_notify_kind kind;
 	struct vrq_notify_shared *shared; /**< required (all kinds: close detection) */
-	int fd;			/**< eventfd for eventfd / legacy / hybrid (block = eventfd) */
+	int fd;			/**< eventfd for eventfd / legacy / hybrid (block = eventfd);
+				 *   blocking or non-blocking (EFD_NONBLOCK) */
 	enum vrq_notify_kind block; /**< hybrid: VRQ_NOTIFY_EVENTFD or VRQ_NOTIFY_FUTEX */
 	uint32_t spin_ns;	/**< hybrid: spin budget; 0 = adaptive (up to spin_max_ns) */
 	uint32_t spin_max_ns;	/**< hybrid adaptive: ceiling (default 50000) */
@@ -162,7 +170,7 @@ struct vrq_notify_ops {
 	void (*cancel)(struct vrq_notifier *n);
 	/** receiver: block until notified, the deadline (CLOCK_MONOTONIC ns,
 	 *  0 = none) or the peer's death: 0, -VRQ_ETIMEDOUT, -VRQ_EPEERGONE,
-	 *  -VRQ_ESYS */
+	 *  -errno */
 	int (*block)(struct vrq_notifier *n, uint32_t ticket, uint64_t deadline_ns);
 };
 
@@ -182,6 +190,7 @@ struct vrq_notifier {
 	uint32_t spin_budget;	/**< hybrid: current budget, ns */
 	bool adaptive;
 	bool closing;
+	bool fd_nonblock;	/**< the eventfd turned out non-blocking: block in poll() */
 	struct vrq_notify_stats st;
 };
 
@@ -195,13 +204,15 @@ bool vrq_notify_kind_needs_fd(enum vrq_notify_kind k, enum vrq_notify_kind block
 /** @brief Zero a shared control block (once, before either side's init). */
 void vrq_notify_shared_init(struct vrq_notify_shared *sh);
 
-/** @brief Create the eventfd a channel needs (non-blocking, close-on-exec). */
+/** @brief Create the eventfd a channel needs (blocking, close-on-exec): 0 or
+ *         -errno of eventfd(). */
 int vrq_notify_eventfd(int *fd);
 
 /**
  * @brief Initialise one side of a channel.  The handle does not own
  *        cfg->fd (the caller closes it after fini); it owns its pidfd.
- * @return 0, -VRQ_EINVAL, -VRQ_ENOTSUP (no futex / eventfd here), -VRQ_ESYS.
+ * @return 0, -VRQ_EINVAL (bad kind or block, no shared block, a needed fd
+ *         missing), -VRQ_EPEERGONE (cfg->peer_pid already gone).
  */
 int vrq_notify_init(struct vrq_notifier *n, const struct vrq_notify_cfg *cfg);
 void vrq_notify_fini(struct vrq_notifier *n);
@@ -215,7 +226,8 @@ int vrq_notify_watch(struct vrq_notifier *n, int pid);
  */
 void vrq_notify_close(struct vrq_notifier *n, bool sender);
 
-/** @brief Deliver one notification (sender).  0 or a negative VRQ_E* code. */
+/** @brief Deliver one notification (sender).  0 or -errno of the failed
+ *         write() / FUTEX_WAKE. */
 int vrq_notify_signal(struct vrq_notifier *n);
 
 /**
@@ -257,7 +269,7 @@ void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns);
  * it; the blocking itself is the backend's (out of line).
  *
  * @param timeout_ns relative timeout, or 0 for none
- * @return 0, -VRQ_ETIMEDOUT, -VRQ_EPEERGONE, -VRQ_ESYS
+ * @return 0, -VRQ_ETIMEDOUT, -VRQ_EPEERGONE, -errno of a failed system call
  */
 VRQ_INLINE int vrq_notify_wait(struct vrq_notifier *n, const struct vrq_notify_waitable *w,
 			       uint64_t timeout_ns)

@@ -262,7 +262,6 @@ static inline int nt_link_cfg(const struct nt_cfg *cfg, struct vrq_link_cfg *lc)
 	lc->block = VRQ_NOTIFY_EVENTFD;
 	lc->spin_ns = cfg->spin_ns;
 	lc->buf_bytes = (uint64_t)cfg->qsize * NT_SLOT;
-	lc->shm.numa_node = -1;
 	return 0;
 }
 
@@ -288,7 +287,7 @@ static void nt_dev_child(int sock)
 	struct nt_dev_report rep;
 	int rc;
 
-	rc = vrq_link_accept(&l, sock);
+	rc = vrq_link_accept(&l, sock, 0);
 	if (rc < 0) {
 		fprintf(stderr, "device: accept: %s\n", l.msg);
 		_exit(2);

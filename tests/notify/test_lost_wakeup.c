@@ -122,7 +122,6 @@ static void link_cfg(struct vrq_link_cfg *lc, enum vrq_notify_kind k, enum vrq_r
 	/* hybrid spins first: keep it short, the hooks fire after the spin */
 	lc->spin_ns = 1000;
 	lc->buf_bytes = 4096;
-	lc->shm.numa_node = -1;
 }
 
 /* one request (16 bytes out) + one response area (16 bytes in) */

@@ -205,15 +205,14 @@ static int run_one(const struct nt_cfg *cfg)
 	if (check_channel(name, cfg->notify, &rep.irq_tx, &drv.irq.st, 0, cfg->count) < 0)
 		return -1;
 	T_CHECK_EQ(rep.kick_rx.peer_gone, 1);
-	/* hybrid: a fixed budget stays put; an adaptive one stays in
-	 * [1 us, spin_max] (default 50 us) */
+	/* hybrid: a fixed budget stays put (the adaptive rule is checked
+	 * step by step in test_hybrid_adapt; here the adaptive run only has
+	 * to deliver everything) */
 	if (cfg->notify == VRQ_NOTIFY_HYBRID) {
 		uint32_t b = drv.irq.st.spin_budget_ns;
 
 		if (cfg->spin_ns)
 			T_CHECK_EQ(b, cfg->spin_ns);
-		else
-			T_CHECK(b >= 1000 && b <= 50000);
 		printf("  [%s] hybrid spin budget now %u ns\n", name, b);
 	}
 	/* blocking backends: with EVENT_IDX a ping-pong notifies (nearly) every

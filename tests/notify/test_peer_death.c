@@ -15,17 +15,47 @@
  *  (c) clean close, threads: vrq_link_close() by the driver ends the
  *      device's wait, and by the device ends the driver's (blocked with no
  *      deadline), both well within 2 s.
+ * In (c) the closing side first waits until the other one is in its wait
+ * (asleep in the kernel, state S in /proc/self/task/<tid>/stat; poll, which
+ * never sleeps: 2 ms of CPU spun since its last completion), at most 5 s,
+ * else the case fails: no sleep stands in for that.
  * Every child is reaped and its exit checked; no zombie is left behind.
  * The latencies printed are the evidence; pidfd_open may be missing (old
  * kernels, qemu-user): the kill(0) + /proc fallback must meet the same bound.
  */
+#include <sched.h>
 #include <time.h>
 
 #include "notify_common.h"
+#include "nt_thread.h"
 #include "vrq_test.h"
 
 #define NT_KILL_AFTER 2000u
 #define DEATH_BOUND_NS (2000ull * 1000000ull)
+/* the other side is in its wait: asleep, or (poll) spun this much CPU */
+#define IN_WAIT_SPIN_NS (2ull * 1000000ull)
+#define IN_WAIT_BOUND_NS (5000ull * 1000000ull)
+
+/* until thread @p tid is in its wait (see the top): 0 or -1 */
+static int wait_in_wait(pid_t tid, enum vrq_notify_kind k)
+{
+	return nt_wait_thread_waiting(tid, k == VRQ_NOTIFY_POLL, IN_WAIT_SPIN_NS,
+				      IN_WAIT_BOUND_NS);
+}
+
+/* nt_dev_thread() that says which thread it is */
+struct dev_thread_arg {
+	struct nt_thread_arg ta;
+	pid_t tid; /* atomic */
+};
+
+static void *dev_thread_tid(void *p)
+{
+	struct dev_thread_arg *a = p;
+
+	__atomic_store_n(&a->tid, nt_gettid(), __ATOMIC_RELEASE);
+	return nt_dev_thread(&a->ta);
+}
 
 
 static const enum vrq_notify_kind kinds[] = { VRQ_NOTIFY_POLL, VRQ_NOTIFY_EVENTFD, VRQ_NOTIFY_FUTEX,
@@ -243,7 +273,7 @@ static void test_driver_died(enum vrq_notify_kind k, unsigned i, enum death how)
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	rc = vrq_link_accept(&dev, sv[0]);
+	rc = vrq_link_accept(&dev, sv[0], 0);
 	if (rc < 0)
 		fprintf(stderr, "[%s] accept: %s\n", name, dev.msg);
 	CHECK_EQ_OUT(rc, 0);
@@ -287,11 +317,12 @@ static void test_close_by_driver(enum vrq_notify_kind k, unsigned i)
 	struct vrq_link_cfg lc;
 	struct vrq_link drv, dev;
 	struct nt_drv d = { 0 };
-	struct nt_thread_arg ta;
+	struct dev_thread_arg dta;
+	struct nt_thread_arg *ta = &dta.ta;
 	bool have_dev = false, started = false;
 	pthread_t th;
+	pid_t tid;
 	uint64_t t_close, t_join;
-	struct timespec ts = { 0, 30 * 1000000 };
 
 	base_cfg(&cfg, k, i);
 	cfg.pattern = NT_PINGPONG;
@@ -306,25 +337,34 @@ static void test_close_by_driver(enum vrq_notify_kind k, unsigned i)
 	}
 	CHECK_EQ_OUT(vrq_link_attach(&dev, &drv), 0);
 	have_dev = true;
-	ta.dev = &dev;
-	CHECK_OUT(pthread_create(&th, NULL, nt_dev_thread, &ta) == 0);
+	memset(&dta, 0, sizeof(dta));
+	ta->dev = &dev;
+	CHECK_OUT(pthread_create(&th, NULL, dev_thread_tid, &dta) == 0);
 	started = true;
 	d.l = &drv;
 	d.cfg = &cfg;
 	CHECK_EQ_OUT(nt_driver(&d, -1), 0);
-	/* let the device block (or spin) on an empty ring, then close */
-	nanosleep(&ts, NULL);
+	/* every buffer came back: the device is on its way into the wait on an
+	 * empty ring; close once it is there */
+	while (!(tid = __atomic_load_n(&dta.tid, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	if (wait_in_wait(tid, k) < 0) {
+		fprintf(stderr, "[%s] the device never got into its wait (%s)\n", name,
+			k == VRQ_NOTIFY_POLL ? "no CPU spun" : "not asleep");
+		vrq_test_failures++;
+		goto out;
+	}
 	t_close = vrq_notify_now_ns();
 	vrq_link_close(&drv);
 	pthread_join(th, NULL);
 	started = false;
 	t_join = vrq_notify_now_ns();
 	ms_print(name, "close -> EPEERGONE", t_join - t_close);
-	CHECK_EQ_OUT(ta.rep.rc, 0);
-	CHECK_EQ_OUT(ta.rep.wait_rc, -VRQ_EPEERGONE);
-	CHECK_EQ_OUT(ta.rep.served, cfg.count);
-	CHECK_EQ_OUT(ta.rep.kick_rx.peer_gone, 1);
-	CHECK_EQ_OUT(ta.rep.kick_rx.timeouts, 0);
+	CHECK_EQ_OUT(ta->rep.rc, 0);
+	CHECK_EQ_OUT(ta->rep.wait_rc, -VRQ_EPEERGONE);
+	CHECK_EQ_OUT(ta->rep.served, cfg.count);
+	CHECK_EQ_OUT(ta->rep.kick_rx.peer_gone, 1);
+	CHECK_EQ_OUT(ta->rep.kick_rx.timeouts, 0);
 	CHECK_OUT(t_join - t_close < DEATH_BOUND_NS);
 out:
 	if (started) {
@@ -340,8 +380,11 @@ out:
 /* device closes: the driver's wait (no deadline) ends */
 struct closer {
 	struct vrq_link *dev;
+	enum vrq_notify_kind kind;
+	pid_t drv_tid; /* the driver's thread, blocked in its wait */
 	uint64_t t_close;
 	int rc;
+	int not_waiting;
 };
 
 static void *dev_closer(void *p)
@@ -349,7 +392,6 @@ static void *dev_closer(void *p)
 	struct closer *c = p;
 	struct vrq_seg seg[4];
 	struct vrq_chain ch;
-	struct timespec ts = { 0, 30 * 1000000 };
 
 	/* take the driver's buffer and never complete it */
 	if (vrq_vq_dev_wait(&c->dev->dev, &c->dev->kick, NT_WATCHDOG_NS) < 0) {
@@ -359,8 +401,10 @@ static void *dev_closer(void *p)
 	vrq_chain_init(&ch, seg, 4);
 	if (vrq_vq_dev_pop(&c->dev->dev, &ch) != 1)
 		c->rc = -1;
-	/* the driver is blocked by now */
-	nanosleep(&ts, NULL);
+	/* close once the driver is in its wait (closing anyway if it never
+	 * gets there: its wait has no deadline) */
+	if (wait_in_wait(c->drv_tid, c->kind) < 0)
+		c->not_waiting = 1;
 	c->t_close = vrq_notify_now_ns();
 	vrq_link_close(c->dev);
 	return NULL;
@@ -390,6 +434,8 @@ static void test_close_by_device(enum vrq_notify_kind k, unsigned i)
 	CHECK_EQ_OUT(vrq_link_attach(&dev, &drv), 0);
 	have_dev = true;
 	c.dev = &dev;
+	c.kind = k;
+	c.drv_tid = nt_gettid();
 	CHECK_OUT(pthread_create(&th, NULL, dev_closer, &c) == 0);
 	started = true;
 	{
@@ -407,6 +453,10 @@ static void test_close_by_device(enum vrq_notify_kind k, unsigned i)
 	pthread_join(th, NULL);
 	started = false;
 	CHECK_EQ_OUT(c.rc, 0);
+	if (c.not_waiting)
+		fprintf(stderr, "[%s] the driver never got into its wait (%s)\n", name,
+			k == VRQ_NOTIFY_POLL ? "no CPU spun" : "not asleep");
+	CHECK_EQ_OUT(c.not_waiting, 0);
 	CHECK_EQ_OUT(rc, -VRQ_EPEERGONE);
 	CHECK_EQ_OUT(drv.irq.st.peer_gone, 1);
 	CHECK_OUT(t_ret >= c.t_close);

@@ -15,8 +15,8 @@
  *    ("notify if the entry written at index event_idx is among the new
  *    ones"), wrap-around at 65535 -> 0 included;
  *  - little-endian accessors, byte by byte;
- *  - the NOTIFICATION_DATA bit layout for split queues;
- *  - vrq_strerror() for every code, both signs, and out-of-range codes.
+ *  - the NOTIFICATION_DATA bit layout for split queues.
+ * Error codes and their texts: test_err.c.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -24,8 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "vrq_test.h"
 
@@ -612,95 +610,6 @@ static int test_notification_data(void)
 	return 0;
 }
 
-/* ---- error strings ----------------------------------------------------------- */
-
-static int test_strerror(void)
-{
-	const char *txt[VRQ_ERR_COUNT];
-	const char *unknown;
-	int i, j;
-
-	CHECK(VRQ_ERR_COUNT > VRQ_EPEER_FIRST);
-	CHECK_EQ(VRQ_PEER_ERR_COUNT, VRQ_EPEER_LAST - VRQ_EPEER_FIRST);
-	/* the peer codes are a contiguous block and the counter slots map 1:1 */
-	CHECK_EQ(VRQ_PEER_ERR_IDX(VRQ_EPEER_FIRST), 0);
-	CHECK_EQ(VRQ_PEER_ERR_IDX(-(VRQ_EPEER_LAST - 1)), VRQ_PEER_ERR_COUNT - 1);
-	CHECK_EQ(VRQ_PEER_ERR_IDX(-VRQ_EHEAD), VRQ_PEER_ERR_IDX(VRQ_EHEAD));
-
-	unknown = vrq_strerror(VRQ_ERR_COUNT);
-	CHECK(unknown != NULL && unknown[0] != '\0');
-	for (i = 0; i < VRQ_ERR_COUNT; i++) {
-		txt[i] = vrq_strerror(i);
-		if (!txt[i] || !txt[i][0]) {
-			fprintf(stderr, "vrq_strerror(%d) empty\n", i);
-			CHECK(0);
-		}
-		/* either sign: same text */
-		if (!vrq_strerror(-i) || strcmp(vrq_strerror(-i), txt[i])) {
-			fprintf(stderr, "vrq_strerror(%d) != vrq_strerror(%d)\n", -i, i);
-			CHECK(0);
-		}
-		if (!strcmp(txt[i], unknown)) {
-			fprintf(stderr, "vrq_strerror(%d) is the unknown-code text\n", i);
-			CHECK(0);
-		}
-	}
-	for (i = 0; i < VRQ_ERR_COUNT; i++)
-		for (j = i + 1; j < VRQ_ERR_COUNT; j++)
-			if (!strcmp(txt[i], txt[j])) {
-				fprintf(stderr, "vrq_strerror(%d) == vrq_strerror(%d): \"%s\"\n", i, j,
-					txt[i]);
-				CHECK(0);
-			}
-	/* out of range, both signs: never NULL, the unknown-code text */
-	{
-		const int odd[] = {VRQ_ERR_COUNT, -VRQ_ERR_COUNT, VRQ_ERR_COUNT + 1, 1000, -1000,
-				   INT_MAX, -INT_MAX};
-
-		for (i = 0; i < (int)(sizeof(odd) / sizeof(odd[0])); i++) {
-			const char *s = vrq_strerror(odd[i]);
-
-			if (!s || !s[0] || strcmp(s, unknown)) {
-				fprintf(stderr, "vrq_strerror(%d) = \"%s\"\n", odd[i], s ? s : "(null)");
-				CHECK(0);
-			}
-		}
-	}
-	return 0;
-}
-
-/*
- * INT_MIN is "either sign" too, and has no positive counterpart.  Run in a
- * child so that a crash is reported as a failure instead of ending the test.
- */
-static int test_strerror_int_min(void)
-{
-	const char *unknown = vrq_strerror(VRQ_ERR_COUNT);
-	pid_t pid;
-	int st = 0;
-
-	fflush(NULL);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		const char *s = vrq_strerror(INT_MIN);
-
-		_exit(s && s[0] && !strcmp(s, unknown) ? 0 : 3);
-	}
-	CHECK(waitpid(pid, &st, 0) == pid);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		if (WIFSIGNALED(st))
-			fprintf(stderr, "vrq_strerror(INT_MIN) crashed (signal %d)\n", WTERMSIG(st));
-		else
-			fprintf(stderr,
-				"vrq_strerror(INT_MIN) failed in the child (exit %d; 3 = wrong "
-				"text, other = sanitizer report above)\n",
-				WEXITSTATUS(st));
-		CHECK(0);
-	}
-	return 0;
-}
-
 int main(void)
 {
 	double scale = test_scale();
@@ -719,9 +628,5 @@ int main(void)
 		fprintf(stderr, "FAILED: little-endian accessors\n");
 	if (test_notification_data())
 		fprintf(stderr, "FAILED: notification data\n");
-	if (test_strerror())
-		fprintf(stderr, "FAILED: vrq_strerror\n");
-	if (test_strerror_int_min())
-		fprintf(stderr, "FAILED: vrq_strerror(INT_MIN)\n");
 	return vrq_test_done("test_spec_layout");
 }

@@ -7,7 +7,11 @@
  * receiver's re-check and before its read is never lost: the read returns
  * at once.  With nothing else to watch (threads, no deadline) the receiver
  * sleeps in read() (one system call per wake-up); with a deadline or a
- * peer to watch it polls the eventfd and the peer's pidfd first.
+ * peer to watch it polls the eventfd and the peer's pidfd first.  The fd
+ * may be blocking (vrq_notify_eventfd() makes one) or non-blocking
+ * (EFD_NONBLOCK from the caller): a read that finds the counter at zero on
+ * a non-blocking fd (EAGAIN) marks the notifier, and from then on it
+ * sleeps in poll() before reading.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,9 +30,12 @@ int vrq__efd_signal(struct vrq_notifier *n)
 	do
 		w = write(n->fd, &one, sizeof(one));
 	while (w < 0 && errno == EINTR);
-	return w == (ssize_t)sizeof(one) ? 0 : -VRQ_ESYS;
+	if (w == (ssize_t)sizeof(one))
+		return 0;
+	return w < 0 ? -errno : -EIO;
 }
 
+/* 0 (count consumed), -EAGAIN (non-blocking fd, counter zero), -errno. */
 static int efd_read(struct vrq_notifier *n)
 {
 	uint64_t v;
@@ -37,10 +44,15 @@ static int efd_read(struct vrq_notifier *n)
 	do
 		r = read(n->fd, &v, sizeof(v));
 	while (r < 0 && errno == EINTR);
-	if (r != (ssize_t)sizeof(v))
-		return -VRQ_ESYS;
-	n->st.consumed += v;
-	return 0;
+	if (r == (ssize_t)sizeof(v)) {
+		n->st.consumed += v;
+		return 0;
+	}
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		n->fd_nonblock = true;
+		return -EAGAIN;
+	}
+	return r < 0 ? -errno : -EIO;
 }
 
 int vrq__efd_block(struct vrq_notifier *n, uint64_t deadline)
@@ -50,8 +62,9 @@ int vrq__efd_block(struct vrq_notifier *n, uint64_t deadline)
 
 	n->st.waits++;
 	/* A wake-up costs one read() (nothing to watch) or poll() + read()
-	 * (a pidfd to watch or a deadline); the peer's pid is checked only
-	 * when a bounded sleep times out, or by the pidfd in the poll set. */
+	 * (a pidfd to watch, a deadline, or a non-blocking fd); the peer's
+	 * pid is checked only when a bounded sleep times out, or by the pidfd
+	 * in the poll set. */
 	rc = vrq__notify_closed_check(n);
 	if (rc < 0)
 		goto out;
@@ -61,23 +74,32 @@ int vrq__efd_block(struct vrq_notifier *n, uint64_t deadline)
 		int np = n->pidfd >= 0 ? 2 : 1, pr;
 
 		slice = vrq__notify_slice(n, now, deadline);
-		if (!slice) {
+		if (!slice && !n->fd_nonblock) {
 			/* nothing to watch but the eventfd: sleep in read() */
 			rc = efd_read(n);
+			if (rc == -EAGAIN)
+				continue; /* non-blocking after all: poll() below */
 			if (rc == 0)
 				rc = vrq__notify_closed_check(n);
 			break;
 		}
-		pr = poll(p, (nfds_t)np, (int)((slice + 999999) / 1000000));
+		/* no slice: poll without a timeout (a non-blocking fd) */
+		pr = poll(p, (nfds_t)np, slice ? (int)((slice + 999999) / 1000000) : -1);
 		if (pr < 0 && errno != EINTR) {
-			rc = -VRQ_ESYS;
+			rc = -errno;
+			break;
+		}
+		if (pr > 0 && (p[0].revents & POLLNVAL)) {
+			rc = -EBADF;
 			break;
 		}
 		if (pr > 0 && (p[0].revents & POLLIN)) {
 			rc = efd_read(n);
 			if (rc == 0)
 				rc = vrq__notify_closed_check(n);
-			break;
+			if (rc != -EAGAIN)
+				break;
+			/* readable, then empty: another reader took the count */
 		}
 		if (pr > 0 && np == 2 && (p[1].revents & (POLLIN | POLLHUP))) {
 			n->st.peer_gone++;

@@ -39,7 +39,7 @@ int vrq__futex_signal(struct vrq_notifier *n)
 		return 0;
 	n->st.syscalls++;
 	if (futex_(&n->sh->bell, FUTEX_WAKE, 1, NULL) < 0)
-		return -VRQ_ESYS;
+		return -errno;
 	return 0;
 }
 
@@ -91,7 +91,7 @@ int vrq__futex_block(struct vrq_notifier *n, uint32_t ticket, uint64_t deadline)
 		}
 		r = futex_(&n->sh->bell, FUTEX_WAIT, ticket, tsp);
 		if (r < 0 && errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT) {
-			rc = -VRQ_ESYS;
+			rc = -errno;
 			break;
 		}
 		timed_out = r < 0 && errno == ETIMEDOUT;

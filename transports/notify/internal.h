@@ -27,8 +27,8 @@ uint64_t vrq__notify_slice(const struct vrq_notifier *n, uint64_t now, uint64_t 
 
 /* eventfd helpers shared by eventfd, legacy-irq and hybrid */
 int vrq__efd_signal(struct vrq_notifier *n);
-/* Wait until the eventfd is readable, consume its count (st.consumed).
- * 0 (notified), -VRQ_ETIMEDOUT, -VRQ_EPEERGONE, -VRQ_ESYS. */
+/* Wait until the eventfd (blocking or not) is readable, consume its count
+ * (st.consumed).  0 (notified), -VRQ_ETIMEDOUT, -VRQ_EPEERGONE, -errno. */
 int vrq__efd_block(struct vrq_notifier *n, uint64_t deadline);
 void vrq__efd_drain(struct vrq_notifier *n);
 

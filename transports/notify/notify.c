@@ -66,9 +66,11 @@ void vrq_notify_shared_init(struct vrq_notify_shared *sh)
 
 int vrq_notify_eventfd(int *fd)
 {
-	/* Blocking: a receiver with nothing else to watch sleeps in read(). */
+	/* Blocking: a receiver with nothing else to watch sleeps in read()
+	 * (one system call per wake-up); vrq__efd_block() takes a
+	 * non-blocking one too. */
 	*fd = eventfd(0, EFD_CLOEXEC);
-	return *fd < 0 ? -VRQ_ESYS : 0;
+	return *fd < 0 ? -errno : 0;
 }
 
 static int pidfd_open_(int pid)

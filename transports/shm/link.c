@@ -159,8 +159,11 @@ int vrq_link_create(struct vrq_link *l, const struct vrq_link_cfg *cfg)
 	vrq_notify_shared_init((struct vrq_notify_shared *)(void *)((uint8_t *)h + h->off_irq));
 	if (vrq_notify_kind_needs_fd((enum vrq_notify_kind)h->notify_kind,
 				     (enum vrq_notify_kind)h->block_kind)) {
-		if (vrq_notify_eventfd(&l->kick_fd) < 0 || vrq_notify_eventfd(&l->irq_fd) < 0) {
-			rc = fail(l, -VRQ_ESYS, "eventfd: %s", strerror(errno));
+		rc = vrq_notify_eventfd(&l->kick_fd);
+		if (rc == 0)
+			rc = vrq_notify_eventfd(&l->irq_fd);
+		if (rc < 0) {
+			rc = fail(l, rc, "eventfd: %s", vrq_strerror(rc));
 			goto err;
 		}
 	}
@@ -292,14 +295,17 @@ int vrq_link_attach(struct vrq_link *l, const struct vrq_link *drv)
 	int rc;
 
 	link_reset(l, true);
-	rc = vrq_shm_attach_fd(&l->shm, drv->shm.fd, drv->shm.size);
+	/* the same process: a named region was allowed when it was created */
+	rc = vrq_shm_attach_fd(&l->shm, drv->shm.fd, drv->shm.size,
+			       drv->shm.name[0] ? VRQ_SHM_ALLOW_UNSEALED : 0u);
 	if (rc < 0)
 		return fail(l, rc, "shared memory: %s", l->shm.msg);
 	if (drv->kick_fd >= 0) {
 		l->kick_fd = dup(drv->kick_fd);
 		l->irq_fd = dup(drv->irq_fd);
 		if (l->kick_fd < 0 || l->irq_fd < 0) {
-			rc = fail(l, -VRQ_ESYS, "dup: %s", strerror(errno));
+			rc = -errno;
+			rc = fail(l, rc, "dup: %s", vrq_strerror(rc));
 			goto err;
 		}
 	}
@@ -328,7 +334,7 @@ int vrq_link_send(struct vrq_link *l, int sock)
 	m.nfds = (uint32_t)n;
 	rc = vrq_shm_send_fds(sock, fds, (unsigned)n, &m, sizeof(m));
 	if (rc < 0)
-		return fail(l, rc, "sending the region: %s", strerror(errno));
+		return fail(l, rc, "sending the region: %s", vrq_strerror(rc));
 	while (got < sizeof(ack)) {
 		ssize_t r = read(sock, (char *)&ack + got, sizeof(ack) - got);
 
@@ -338,8 +344,9 @@ int vrq_link_send(struct vrq_link *l, int sock)
 			return fail(l, -VRQ_EPEERGONE, "the device closed the socket before attaching");
 		got += (size_t)r;
 	}
-	if (ack.magic != VRQ_LINK_MAGIC)
-		return fail(l, -VRQ_EINVAL, "malformed answer from the device");
+	/* the device's code is a local one (-errno); anything else is malformed */
+	if (ack.magic != VRQ_LINK_MAGIC || ack.rc > 0 || ack.rc < -VRQ_ERRNO_MAX)
+		return fail(l, -EPROTO, "malformed answer from the device");
 	if (ack.rc < 0)
 		return fail(l, ack.rc, "the device refused the region: %s", vrq_strerror(ack.rc));
 	pid = peer_pid(sock, ack.pid);
@@ -348,7 +355,23 @@ int vrq_link_send(struct vrq_link *l, int sock)
 	return 0;
 }
 
-int vrq_link_accept(struct vrq_link *l, int sock)
+/* The device's answer; a failure to send it matters only when rc is 0. */
+static int send_ack(struct vrq_link *l, int sock, int rc)
+{
+	struct link_ack ack = {.magic = VRQ_LINK_MAGIC, .rc = rc, .pid = getpid()};
+	ssize_t w;
+
+	do
+		w = write(sock, &ack, sizeof(ack));
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)sizeof(ack) && rc == 0) {
+		rc = w < 0 ? -errno : -EIO;
+		rc = fail(l, rc, "answering the driver: %s", vrq_strerror(rc));
+	}
+	return rc;
+}
+
+int vrq_link_accept(struct vrq_link *l, int sock, unsigned flags)
 {
 	struct link_msg m;
 	int fds[3] = {-1, -1, -1}, pid, rc;
@@ -363,7 +386,7 @@ int vrq_link_accept(struct vrq_link *l, int sock)
 		rc = fail(l, -VRQ_EINVAL, "malformed link message (%u fds)", nfds);
 		goto err_fds;
 	}
-	rc = vrq_shm_attach_fd(&l->shm, fds[0], (size_t)m.total);
+	rc = vrq_shm_attach_fd(&l->shm, fds[0], (size_t)m.total, flags);
 	close(fds[0]);
 	fds[0] = -1;
 	if (rc < 0) {
@@ -380,16 +403,13 @@ int vrq_link_accept(struct vrq_link *l, int sock)
 		if (pid > 0)
 			rc = vrq_link_watch(l, pid);
 	}
-	{
-		struct link_ack ack = {.magic = VRQ_LINK_MAGIC, .rc = rc, .pid = getpid()};
-
-		if (write(sock, &ack, sizeof(ack)) != (ssize_t)sizeof(ack) && rc == 0)
-			rc = fail(l, -VRQ_ESYS, "answering the driver: %s", strerror(errno));
-	}
+	rc = send_ack(l, sock, rc);
 	if (rc < 0)
 		goto err;
 	return 0;
 err_fds:
+	/* tell the driver why, so its vrq_link_send() does not wait for us */
+	(void)send_ack(l, sock, rc);
 	for (i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
