@@ -112,7 +112,8 @@ static void drv_rebuild(struct vrq_split_drv *q)
 		q->slot[i].ndesc = 0;
 		q->slot[i].token = NULL;
 	}
-	q->avail_idx = q->avail_pub = q->kick_old = 0;
+	q->avail_idx = q->avail_pub = 0;
+	q->kick_pending = 0;
 	q->free_head = 0;
 	q->free_tail = (uint16_t)(q->size - 1);
 	q->num_free = q->size;
@@ -249,7 +250,8 @@ void vrq_split_dev_fini(struct vrq_split_dev *q)
 void vrq_split_dev_reset(struct vrq_split_dev *q)
 {
 	q->last_avail = q->avail_cache = 0;
-	q->used_idx = q->used_pub = q->notify_old = 0;
+	q->used_idx = q->used_pub = 0;
+	q->notify_pending = 0;
 	q->ino_n = 0;
 	q->broken = 0;
 }

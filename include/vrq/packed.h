@@ -126,9 +126,11 @@ VRQ_ALWAYS_INLINE void vrq__packed_ev_write(const enum vrq_domain DOM, struct vr
  * [0, 2 * size) (wrap 1 -> first lap, wrap 0 -> second) and the event
  * fires iff it lies among the last @p added positions before cur.  For
  * added < size this is Linux virtqueue_kick_prepare_packed()'s answer; it
- * stays exact up to two laps, where that arithmetic over-notifies.
+ * stays exact up to two laps, where that arithmetic over-notifies, and
+ * from two laps on every (position, wrap) pair was written: true, exactly.
+ * @p added is a 64-bit count so that it never wraps back to "few" or 0.
  */
-VRQ_ALWAYS_INLINE bool vrq__packed_need_event(uint32_t ev, uint16_t cur, bool wrap, uint16_t added,
+VRQ_ALWAYS_INLINE bool vrq__packed_need_event(uint32_t ev, uint16_t cur, bool wrap, uint64_t added,
 					      uint16_t size, bool event_idx)
 {
 	uint16_t flags = (uint16_t)(ev >> 16) & 3, off_wrap = (uint16_t)ev;
@@ -202,7 +204,7 @@ struct vrq_packed_drv {
 	bool pend;	     /**< an unpublished batch exists */
 	uint16_t pend_pos;   /**< its first descriptor */
 	uint16_t pend_flags; /**< and that descriptor's flags, stored last */
-	uint16_t kick_added; /**< descriptors published since the last kick decision */
+	uint64_t kick_added; /**< descriptors published since the last kick decision (never wraps) */
 	uint16_t pub_pos;    /**< next_avail at the last publish */
 	bool pub_wrap;	     /**< avail_wrap at the last publish */
 	uint32_t pub_seq;    /**< st.added at the last publish */
@@ -359,7 +361,7 @@ VRQ_ALWAYS_INLINE void vrq__packed_drv_publish(struct vrq_packed_drv *q, const e
 	q->pub_pos = q->next_avail;
 	q->pub_wrap = q->avail_wrap;
 	q->pub_seq = (uint32_t)q->st.added;
-	q->kick_added = (uint16_t)(q->kick_added + q->batch_added);
+	q->kick_added += q->batch_added;
 	q->batch_added = 0;
 	q->st.publishes++;
 }
@@ -392,7 +394,7 @@ VRQ_INLINE int vrq_packed_drv_add_batch(struct vrq_packed_drv *q, const struct v
 VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
 						 const enum vrq_domain DOM)
 {
-	uint16_t added = q->kick_added;
+	uint64_t added = q->kick_added;
 	bool need;
 
 	if (!added)
@@ -411,7 +413,11 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
 	return need;
 }
 
-/** @brief Kick decision for everything published since the last one. */
+/**
+ * @brief Kick decision for everything published since the last one (see
+ *        vrq_split_drv_need_kick()): exact however many descriptors were
+ *        published since, because the count is private and 64 bits wide.
+ */
 VRQ_INLINE bool vrq_packed_drv_need_kick(struct vrq_packed_drv *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_drv_need_kick(q, DOM));
@@ -609,7 +615,7 @@ struct vrq_packed_dev {
 	bool pend;	     /**< an unpublished used descriptor exists */
 	uint16_t pend_pos, pend_flags;
 	uint16_t batch_used;  /**< descriptors marked used since the last publish */
-	uint16_t notify_added; /**< descriptors published since the last decision */
+	uint64_t notify_added; /**< descriptors published since the last decision (never wraps) */
 	uint16_t pub_pos;      /**< next_used at the last publish */
 	bool pub_wrap;
 	uint16_t ino_n, ino_pos, ino_id; /**< IN_ORDER: pending batch */
@@ -870,7 +876,7 @@ VRQ_ALWAYS_INLINE void vrq__packed_dev_publish(struct vrq_packed_dev *q, const e
 	q->pend = false;
 	q->pub_pos = q->next_used;
 	q->pub_wrap = q->used_wrap;
-	q->notify_added = (uint16_t)(q->notify_added + q->batch_used);
+	q->notify_added += q->batch_used;
 	q->batch_used = 0;
 	q->st.publishes++;
 }
@@ -884,7 +890,7 @@ VRQ_INLINE void vrq_packed_dev_publish(struct vrq_packed_dev *q)
 VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
 						   const enum vrq_domain DOM)
 {
-	uint16_t added = q->notify_added;
+	uint64_t added = q->notify_added;
 	bool need;
 
 	if (!added)
@@ -903,7 +909,8 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
 	return need;
 }
 
-/** @brief Interrupt decision for everything published since the last one. */
+/** @brief Interrupt decision for everything published since the last one
+ *  (exact however many, as vrq_packed_drv_need_kick()). */
 VRQ_INLINE bool vrq_packed_dev_need_notify(struct vrq_packed_dev *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_dev_need_notify(q, DOM));

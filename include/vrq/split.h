@@ -148,7 +148,6 @@ struct vrq_split_drv {
 	/* hot, private */
 	uint16_t avail_idx; /**< next avail slot (published up to avail_pub) */
 	uint16_t avail_pub; /**< last value stored to avail->idx */
-	uint16_t kick_old;  /**< avail idx at the previous kick decision */
 	uint16_t free_head; /**< free list head; IN_ORDER: next descriptor in ring order */
 	uint16_t free_tail; /**< free list tail (FIFO: see vrq__split_drv_free()) */
 	uint16_t num_free;
@@ -158,6 +157,7 @@ struct vrq_split_drv {
 	uint16_t ino_batch_id; /**< IN_ORDER: id of the pending batch's last buffer */
 	uint16_t ino_batch_left; /**< IN_ORDER: used entries the batch may still cover */
 	uint32_t pub_seq;	 /**< st.added at the last publish */
+	uint64_t kick_pending;	 /**< buffers published since the last kick decision (never wraps) */
 	uint32_t ino_batch_len;
 	bool ino_batch; /**< IN_ORDER: a used entry is being expanded */
 	uint32_t detach_pos; /**< vrq_split_drv_detach() cursor */
@@ -372,6 +372,7 @@ VRQ_ALWAYS_INLINE void vrq__split_drv_publish(struct vrq_split_drv *q, const enu
 	/* R1: descriptors and ring entries before the index; pairs with A1 in
 	 * vrq__split_dev_pop(). */
 	vrq__store_release16(DOM, &q->avail->idx, q->avail_idx);
+	q->kick_pending += (uint16_t)(q->avail_idx - q->avail_pub);
 	q->avail_pub = q->avail_idx;
 	q->pub_seq = (uint32_t)q->st.added;
 	q->st.publishes++;
@@ -406,20 +407,30 @@ VRQ_INLINE int vrq_split_drv_add_batch(struct vrq_split_drv *q, const struct vrq
 	});
 }
 
+/*
+ * The decision window is every buffer published since the previous
+ * decision: [old, cur) with old = cur - n.  The 16-bit indices alone cannot
+ * tell "nothing new" from "2^16 new", so n is a private 64-bit count kept by
+ * publish (one add per publish, private memory: no shared access, no
+ * branch).  With n >= 2^16 every avail index was written at least once in
+ * the window, the avail_event one included: "notify" is then the exact
+ * answer, not a guess (Linux forces a kick after 2^16 - 1 adds instead).
+ */
 VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const enum vrq_domain DOM)
 {
-	uint16_t old = q->kick_old, cur = q->avail_pub;
+	uint64_t n = q->kick_pending;
+	uint16_t cur = q->avail_pub, old = (uint16_t)(cur - n);
 	bool need;
 
-	if (cur == old)
+	if (!n)
 		return false;
-	q->kick_old = cur;
+	q->kick_pending = 0;
 	VRQ_TEST_HOOK(f1_pre);
 	/* F1: avail->idx store (R1) before the avail_event / flags load;
 	 * pairs with F4 in vrq__split_dev_enable_kick(). */
 	VRQ__FENCE(DOM, 1);
 	if (q->event_idx)
-		need = vrq_need_event(vrq__read16(DOM, q->avail_event), cur, old);
+		need = n > 0xffff || vrq_need_event(vrq__read16(DOM, q->avail_event), cur, old);
 	else
 		need = !(vrq__read16(DOM, &q->used->flags) & VRQ_USED_F_NO_NOTIFY);
 	if (need)
@@ -431,8 +442,12 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const e
 
 /**
  * @brief Kick decision for everything published since the last decision:
- *        true if the device asked to be notified (EVENT_IDX avail_event, or
- *        used->flags without NO_NOTIFY).  Counts kicks and suppressions.
+ *        true if the device asked to be notified (EVENT_IDX: avail_event is
+ *        among the avail entries published since then, which is always the
+ *        case once 2^16 or more were; flags: used->flags without
+ *        NO_NOTIFY).  Exact however many buffers were published since the
+ *        previous decision.  False, and not counted, if nothing was
+ *        published since; otherwise counts a kick or a suppression.
  */
 VRQ_INLINE bool vrq_split_drv_need_kick(struct vrq_split_drv *q)
 {
@@ -663,11 +678,11 @@ struct vrq_split_dev {
 	uint16_t avail_cache; /**< cached avail->idx */
 	uint16_t used_idx;    /**< next used slot (published up to used_pub) */
 	uint16_t used_pub;    /**< last value stored to used->idx */
-	uint16_t notify_old;  /**< used idx at the previous notify decision */
 	uint16_t ino_n;	      /**< IN_ORDER: buffers in the pending batch */
 	uint16_t ino_pos;     /**< IN_ORDER: used slot of the pending batch */
 	uint16_t ino_id;      /**< IN_ORDER: last buffer of the pending batch */
 	uint32_t ino_len;
+	uint64_t notify_pending; /**< used entries published since the last notify decision */
 	int broken; /**< 0 or the negative VRQ_E* code that stopped the queue */
 	void *priv_alloc;
 	struct vrq_dev_stats st;
@@ -900,6 +915,7 @@ VRQ_ALWAYS_INLINE void vrq__split_dev_publish(struct vrq_split_dev *q, const enu
 	/* R2: used entries before the index; pairs with A2 in
 	 * vrq__split_drv_more_used(). */
 	vrq__store_release16(DOM, &q->used->idx, q->used_idx);
+	q->notify_pending += (uint16_t)(q->used_idx - q->used_pub);
 	q->used_pub = q->used_idx;
 	q->st.publishes++;
 }
@@ -910,21 +926,23 @@ VRQ_INLINE void vrq_split_dev_publish(struct vrq_split_dev *q)
 	VRQ__DOM_DISPATCH(q->dom, vrq__split_dev_publish(q, DOM); return);
 }
 
+/* Same window as vrq__split_drv_need_kick(), over used entries. */
 VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
 						  const enum vrq_domain DOM)
 {
-	uint16_t old = q->notify_old, cur = q->used_pub;
+	uint64_t n = q->notify_pending;
+	uint16_t cur = q->used_pub, old = (uint16_t)(cur - n);
 	bool need;
 
-	if (cur == old)
+	if (!n)
 		return false;
-	q->notify_old = cur;
+	q->notify_pending = 0;
 	VRQ_TEST_HOOK(f2_pre);
 	/* F2: used->idx store (R2) before the used_event / flags load; pairs
 	 * with F3 in vrq__split_drv_enable_cb(). */
 	VRQ__FENCE(DOM, 2);
 	if (q->event_idx)
-		need = vrq_need_event(vrq__read16(DOM, q->used_event), cur, old);
+		need = n > 0xffff || vrq_need_event(vrq__read16(DOM, q->used_event), cur, old);
 	else
 		need = !(vrq__read16(DOM, &q->avail->flags) & VRQ_AVAIL_F_NO_INTERRUPT);
 	if (need)
@@ -936,7 +954,11 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
 
 /**
  * @brief Interrupt decision for everything published since the last one:
- *        true if the driver asked for a used-buffer notification.
+ *        true if the driver asked for a used-buffer notification (EVENT_IDX:
+ *        used_event among the used entries published since then, always
+ *        the case once 2^16 or more were; flags: avail->flags without
+ *        NO_INTERRUPT).  Exact however many were published; false, and
+ *        not counted, if nothing was.
  */
 VRQ_INLINE bool vrq_split_dev_need_notify(struct vrq_split_dev *q)
 {
