@@ -33,6 +33,8 @@ static const char *const vrq_err_text[VRQ_ERR_COUNT] = {
 	[VRQ_EID] = "peer: buffer id out of range",
 	[VRQ_EID_INFLIGHT] = "peer: buffer id already in flight",
 	[VRQ_EWRAP] = "peer: chain descriptor not marked available (wrong wrap bits)",
+	[VRQ_EHEAD_INFLIGHT] = "peer: chain head made available again while still in flight",
+	[VRQ_EINDIRECT_TABLE_NEXT] = "peer: NEXT flag on a descriptor inside a packed indirect table",
 };
 
 const char *vrq_strerror(int err)

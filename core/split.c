@@ -198,9 +198,10 @@ void vrq_split_drv_reset(struct vrq_split_drv *q)
 
 /* ---- device ---------------------------------------------------------------- */
 
+/* wcap[size] (IN_ORDER capacities), then inflight[size] (one byte per head) */
 size_t vrq_split_dev_priv_size(uint16_t size)
 {
-	return sizeof(uint32_t) * (size_t)size;
+	return (sizeof(uint32_t) + 1) * (size_t)size;
 }
 
 int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
@@ -227,15 +228,14 @@ int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
 	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
-	if (q->in_order) {
-		q->wcap = (uint32_t *)cfg->priv;
-		if (!q->wcap) {
-			q->wcap = (uint32_t *)calloc(cfg->size, sizeof(*q->wcap));
-			if (!q->wcap)
-				return -VRQ_ENOMEM;
-			q->priv_alloc = q->wcap;
-		}
+	q->wcap = (uint32_t *)cfg->priv;
+	if (!q->wcap) {
+		q->wcap = (uint32_t *)calloc(1, vrq_split_dev_priv_size(cfg->size));
+		if (!q->wcap)
+			return -VRQ_ENOMEM;
+		q->priv_alloc = q->wcap;
 	}
+	q->inflight = (uint8_t *)(q->wcap + cfg->size);
 	vrq_split_dev_reset(q);
 	return 0;
 }
@@ -245,6 +245,7 @@ void vrq_split_dev_fini(struct vrq_split_dev *q)
 	free(q->priv_alloc);
 	q->priv_alloc = NULL;
 	q->wcap = NULL;
+	q->inflight = NULL;
 }
 
 void vrq_split_dev_reset(struct vrq_split_dev *q)
@@ -253,5 +254,6 @@ void vrq_split_dev_reset(struct vrq_split_dev *q)
 	q->used_idx = q->used_pub = 0;
 	q->notify_pending = 0;
 	q->ino_n = 0;
+	memset(q->inflight, 0, q->size);
 	q->broken = 0;
 }

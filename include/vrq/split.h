@@ -670,6 +670,7 @@ struct vrq_split_dev {
 	const struct vrq_mem *mem;
 	const struct vrq_mem_region *mem_hint; /**< last region a segment resolved to */
 	uint32_t *wcap; /**< IN_ORDER: writable capacity per head (private) */
+	uint8_t *inflight; /**< per head: 1 from pop to push (private) */
 	uint16_t size, mask;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order, idx_cache;
@@ -688,7 +689,8 @@ struct vrq_split_dev {
 	struct vrq_dev_stats st;
 };
 
-/** @brief Bytes of private device state for @p size descriptors. */
+/** @brief Bytes of private device state for @p size descriptors (IN_ORDER
+ *  capacities and the in-flight byte of each head; 4-byte aligned). */
 size_t vrq_split_dev_priv_size(uint16_t size);
 
 /**
@@ -700,7 +702,8 @@ int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 /** @brief Free what init allocated. */
 void vrq_split_dev_fini(struct vrq_split_dev *q);
 
-/** @brief Queue reset, device side: forget all progress (indices to 0). */
+/** @brief Queue reset, device side: forget all progress (indices to 0,
+ *  no head in flight). */
 void vrq_split_dev_reset(struct vrq_split_dev *q);
 
 /** @brief 0, or the negative VRQ_E* code that stopped the queue.  A device
@@ -735,6 +738,9 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 
 	if (VRQ_UNLIKELY(head >= q->size))
 		return -VRQ_EHEAD;
+	/* popped and not pushed yet: the driver made it available twice */
+	if (VRQ_UNLIKELY(q->inflight[head]))
+		return -VRQ_EHEAD_INFLIGHT;
 	for (;;) {
 		struct vrq_split_desc d;
 		uint16_t flags;
@@ -840,6 +846,7 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_pop(struct vrq_split_dev *q, struct vrq_cha
 	}
 	if (q->in_order)
 		q->wcap[head] = c->in_len;
+	q->inflight[head] = 1;
 	q->last_avail++;
 	q->st.popped++;
 	return 1;
@@ -847,7 +854,11 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_pop(struct vrq_split_dev *q, struct vrq_cha
 
 /**
  * @brief Pop and validate the next available chain into @p c (bound with
- *        vrq_chain_init()).
+ *        vrq_chain_init()).  The device remembers which heads it popped and
+ *        has not pushed yet (one private byte per head): a head the driver
+ *        makes available again before it was pushed is VRQ_EHEAD_INFLIGHT.
+ *        (A chain that only shares a non-head descriptor with one in
+ *        flight is not detected: that would cost a walk per push.)
  * @return 1 with @p c filled, 0 if the ring is empty, -VRQ_ESEGCAP if the
  *         chain has more segments than c->cap (nothing consumed), or a
  *         negative peer error: counted, the queue is then broken and every
@@ -872,8 +883,10 @@ VRQ_ALWAYS_INLINE void vrq__split_dev_put_used(struct vrq_split_dev *q, uint16_t
 VRQ_ALWAYS_INLINE int vrq__split_dev_push(struct vrq_split_dev *q, uint16_t head, uint32_t len,
 					  const enum vrq_domain DOM)
 {
-	if (VRQ_UNLIKELY(head >= q->size))
+	/* only a head popped and not pushed yet (a local error: nothing changes) */
+	if (VRQ_UNLIKELY(head >= q->size || !q->inflight[head]))
 		return -VRQ_EINVAL;
+	q->inflight[head] = 0;
 	if (q->in_order) {
 		/* One used entry per run of buffers; only a buffer used
 		 * completely may be folded into the next one's entry. */
@@ -898,6 +911,8 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_push(struct vrq_split_dev *q, uint16_t head
  * @brief Mark the chain with id @p head used, @p len bytes written.  Not
  *        visible to the driver until vrq_split_dev_publish().  With IN_ORDER
  *        buffers must be pushed in the order they were popped.
+ * @return 0, or -VRQ_EINVAL if @p head is not a chain popped and not yet
+ *         pushed (out of range, never popped, pushed twice): nothing changes.
  */
 VRQ_INLINE int vrq_split_dev_push(struct vrq_split_dev *q, uint16_t head, uint32_t len)
 {

@@ -163,6 +163,19 @@ static int pop(struct hfix *f)
 	return vrq_split_dev_pop(&f->p.dev, &f->ch);
 }
 
+/* Pop, and push what was popped right away (f->ch stays as popped): the
+ * same head may then be offered again. */
+static int pop_push(struct hfix *f)
+{
+	int rc = pop(f);
+
+	if (rc == 1 && vrq_split_dev_push(&f->p.dev, f->ch.head, 0) != 0) {
+		fprintf(stderr, "  push of popped head %u failed\n", f->ch.head);
+		return -1000;
+	}
+	return rc;
+}
+
 /* ---- checks ---------------------------------------------------------------- */
 
 /* Peer counters: slot of @p code == @p n, every other slot 0. */
@@ -342,6 +355,49 @@ static int s_head_second(struct hfix *f)
 	offer(f, 0);
 	offer(f, (uint16_t)(f->size + 7));
 	CHECK_EQ(pop(f), 1);
+	return 0;
+}
+
+/* head in flight: popped, not pushed yet, made available again */
+static int s_inflight_twice(struct hfix *f)
+{
+	wdesc(f->desc, 0, BUF(0), 16, 0, 0);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.head, 0);
+	offer(f, 0);
+	return 0;
+}
+
+static int s_inflight_chain(struct hfix *f)
+{
+	wdesc(f->desc, 0, BUF(0), 16, VRQ_DESC_F_NEXT, 1);
+	wdesc(f->desc, 1, BUF(16), 16, VRQ_DESC_F_NEXT, 2);
+	wdesc(f->desc, 2, BUF(32), 16, VRQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.ndesc, 3);
+	offer(f, 0);
+	return 0;
+}
+
+/* Heads 0 and 1 popped; 1 pushed and offered again (fine: popped again);
+ * then 0, still in flight, offered again. */
+static int s_inflight_other_pushed(struct hfix *f)
+{
+	wdesc(f->desc, 0, BUF(0), 16, 0, 0);
+	wdesc(f->desc, 1, BUF(16), 16, VRQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	offer(f, 1);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(vrq_split_dev_push(&f->p.dev, 1, 16), 0);
+	offer(f, 1);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.head, 1);
+	CHECK_EQ(vrq_split_dev_push(&f->p.dev, 1, 16), 0);
+	vrq_split_dev_publish(&f->p.dev);
+	offer(f, 0);
 	return 0;
 }
 
@@ -698,6 +754,11 @@ static const struct dcase dcases[] = {
 	{"head == size", -VRQ_EHEAD, 1, 0, 0, s_head_size},
 	{"head == 0xffff", -VRQ_EHEAD, 1, 0, 0, s_head_max},
 	{"bad head after a good chain", -VRQ_EHEAD, 2, 0, 0, s_head_second},
+	{"head offered again while in flight", -VRQ_EHEAD_INFLIGHT, 1, 0, 0, s_inflight_twice},
+	{"3-descriptor chain head offered again while in flight", -VRQ_EHEAD_INFLIGHT, 4, 0, 0,
+	 s_inflight_chain},
+	{"head in flight offered again after another was pushed", -VRQ_EHEAD_INFLIGHT, 2, 0, 0,
+	 s_inflight_other_pushed},
 	{"next == size", -VRQ_ENEXT, 1, 0, 0, s_next_size},
 	{"next == 0xffff", -VRQ_ENEXT, 1, 0, 0, s_next_max},
 	{"self loop", -VRQ_ELOOP, 1, 0, 0, s_loop_self},
@@ -810,7 +871,7 @@ static int boundary_body(struct hfix *f, uint16_t size)
 		wdesc(f->desc, i, BUF(i % 4096), 1,
 		      (uint16_t)(i + 1 < size ? VRQ_DESC_F_NEXT : 0), (uint16_t)(i + 1 < size ? i + 1 : 0));
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop_push(f), 1);
 	CHECK_EQ(f->ch.n, size);
 	CHECK_EQ(f->ch.ndesc, size);
 	CHECK_EQ(f->ch.out_len, size);
@@ -825,7 +886,7 @@ static int boundary_body(struct hfix *f, uint16_t size)
 		wdesc(f->desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
 	wdesc(f->desc, (uint32_t)size - 1, XT(0), VRQ_QUEUE_SIZE_MAX * 16, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop_push(f), 1);
 	CHECK_EQ(f->ch.n, (uint32_t)size - 1 + VRQ_QUEUE_SIZE_MAX);
 	CHECK_EQ(f->ch.ndesc, size);
 	CHECK_EQ(f->ch.out_len, (uint32_t)size - 1);
@@ -835,21 +896,21 @@ static int boundary_body(struct hfix *f, uint16_t size)
 	/* a zero-length segment needs no memory behind it */
 	wdesc(f->desc, 0, 0x1000, 0, 0, 0);
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop_push(f), 1);
 	CHECK_EQ(f->ch.n, 1);
 	CHECK_EQ(g_segs[0].len, 0);
 
 	/* a segment ending exactly at the end of the buffer region */
 	wdesc(f->desc, 0, BUF(BUF_SIZE - 16), 16, 0, 0);
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop_push(f), 1);
 	CHECK(g_segs[0].va == f->p.buf_mem + BUF_SIZE - 16);
 
 	/* an indirect table ending exactly at the end of xtra */
 	good_table(f, XTRA_SIZE - 32, 2);
 	wdesc(f->desc, 0, XT(XTRA_SIZE - 32), 32, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop_push(f), 1);
 	CHECK_EQ(f->ch.n, 2);
 
 	/* total length exactly 2^32 - 1 */
@@ -859,7 +920,7 @@ static int boundary_body(struct hfix *f, uint16_t size)
 		wdesc(t, 1, HUGE_DA + 7, 1, VRQ_DESC_F_WRITE, 0);
 		wdesc(f->desc, 0, XT(0), 32, VRQ_DESC_F_INDIRECT, 0);
 		offer(f, 0);
-		CHECK_EQ(pop(f), 1);
+		CHECK_EQ(pop_push(f), 1);
 		CHECK_EQ(f->ch.out_len, 0xfffffffeu);
 		CHECK_EQ(f->ch.in_len, 1);
 		CHECK(g_segs[1].va == (uint8_t *)g_huge + 7);
@@ -882,6 +943,76 @@ static int boundary_cases(uint16_t size)
 	if (rc)
 		fprintf(stderr, "FAILED: boundary chains, size=%u\n", size);
 	return rc;
+}
+
+/* ---- push of a head that is not in flight (local misuse) ------------------- */
+
+/* -VRQ_EINVAL and nothing changes: no used entry, no counter, not broken. */
+static int push_misuse_body(struct hfix *f)
+{
+	struct vrq_split_dev *d = &f->p.dev;
+	uint16_t h = (uint16_t)(f->size - 1);
+
+	wdesc(f->desc, h, BUF(0), 16, VRQ_DESC_F_WRITE, 0);
+	offer(f, h);
+	/* never popped */
+	CHECK_EQ(vrq_split_dev_push(d, h, 16), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_dev_push(d, 0xffff, 16), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_dev_push(d, f->size, 16), -VRQ_EINVAL);
+	vrq_split_dev_publish(d);
+	CHECK_EQ(vrq_le16_to_cpu(f->used->idx), 0);
+	CHECK_EQ(d->st.pushed, 0);
+	/* popped: once, not twice */
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.head, h);
+	if (f->size > 1)
+		CHECK_EQ(vrq_split_dev_push(d, 0, 16), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_dev_push(d, h, 16), 0);
+	CHECK_EQ(vrq_split_dev_push(d, h, 16), -VRQ_EINVAL);
+	vrq_split_dev_publish(d);
+	CHECK_EQ(vrq_le16_to_cpu(f->used->idx), 1);
+	CHECK_EQ(vrq_le32_to_cpu(f->used->ring[0].id), h);
+	CHECK_EQ(vrq_le32_to_cpu(f->used->ring[0].len), 16);
+	CHECK_EQ(d->st.pushed, 1);
+	/* and offered again once pushed: pops */
+	offer(f, h);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(vrq_split_dev_push(d, h, 0), 0);
+	/* a reset forgets what was in flight */
+	offer(f, h);
+	CHECK_EQ(pop(f), 1);
+	vrq_split_dev_reset(d);
+	CHECK_EQ(vrq_split_dev_push(d, h, 0), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_dev_broken(d), 0);
+	CHECK(check_counts(d->st.peer_err, 0, 0) == 0);
+	return 0;
+}
+
+static int push_misuse_cases(void)
+{
+	static struct hfix f;
+	unsigned si, v;
+	int bad = 0;
+
+	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		for (v = 0; v < 2; v++) {
+			unsigned feat = v ? (F_INO | F_EVT) : 0;
+			int rc = -1;
+
+			if (fix_init(&f, sizes[si], feat, 0) == 0)
+				rc = push_misuse_body(&f);
+			else
+				vrq_test_failures++;
+			fix_fini(&f);
+			if (rc) {
+				fprintf(stderr, "FAILED: push misuse, size=%u features=%#x\n", sizes[si],
+					feat);
+				bad++;
+			}
+		}
+	}
+	printf("push misuse: %d failed\n", bad);
+	return bad ? -1 : 0;
 }
 
 /* ---- hostile device cases ---------------------------------------------------- */
@@ -1352,8 +1483,12 @@ struct fuzz {
 	struct myreg reg[4];
 	unsigned nreg;
 	uint64_t hist[VRQ_PEER_ERR_COUNT];
-	uint64_t pops, ok, zero, errors, segcap;
+	uint64_t pops, ok, zero, errors, segcap, held_hits;
 	uint16_t base; /* our view of the device's last_avail */
+	/* heads popped and not pushed yet (the device must refuse them) */
+	uint8_t held[VRQ_QUEUE_SIZE_MAX];
+	uint16_t heldlist[VRQ_QUEUE_SIZE_MAX];
+	unsigned nheld;
 };
 
 static const struct myreg *reg_of_da(const struct fuzz *z, uint64_t da, uint64_t len)
@@ -1634,7 +1769,24 @@ static int check_chain(struct fuzz *z, uint16_t want_head)
 
 static int is_dev_peer_code(int rc)
 {
-	return rc <= -VRQ_EAVAIL_IDX && rc >= -VRQ_EADDR;
+	return (rc <= -VRQ_EAVAIL_IDX && rc >= -VRQ_EADDR) || rc == -VRQ_EHEAD_INFLIGHT;
+}
+
+/* Push held head number @p i (any length it can take). */
+static int fz_release(struct fuzz *z, unsigned i)
+{
+	uint16_t h = z->heldlist[i];
+
+	CHECK_EQ(vrq_split_dev_push(&z->f.p.dev, h, 0), 0);
+	z->held[h] = 0;
+	z->heldlist[i] = z->heldlist[--z->nheld];
+	return 0;
+}
+
+static void fz_forget_held(struct fuzz *z)
+{
+	while (z->nheld)
+		z->held[z->heldlist[--z->nheld]] = 0;
 }
 
 static int fuzz_round(struct fuzz *z)
@@ -1693,6 +1845,7 @@ static int fuzz_round(struct fuzz *z)
 		uint16_t want = vrq_le16_to_cpu(f->avail->ring[z->base & f->mask]);
 		uint16_t cap = (uint16_t)SEG_CAP;
 		uint64_t before = d->st.popped;
+		int held = want < f->size && z->held[want];
 		int rc;
 
 		if (chance(8))
@@ -1711,15 +1864,32 @@ static int fuzz_round(struct fuzz *z)
 		}
 		if (rc != 0)
 			z->pops++;
+		/* a head still in flight is refused before anything else is
+		 * read (only a bad avail idx, checked first, wins over it);
+		 * with nothing available, want is a stale entry */
+		if (held && rc != 0 && rc != -VRQ_EAVAIL_IDX) {
+			CHECK_EQ(rc, -VRQ_EHEAD_INFLIGHT);
+			z->held_hits++;
+		}
+		if (!held)
+			CHECK(rc != -VRQ_EHEAD_INFLIGHT);
 		if (rc == 1) {
 			CHECK_EQ(d->st.popped, before + 1);
 			if (check_chain(z, want))
 				return -1;
 			z->base++;
 			z->ok++;
-			CHECK_EQ(vrq_split_dev_push(d, f->ch.head,
-						    (uint32_t)(rnd() % ((uint64_t)f->ch.in_len + 1))),
-				 0);
+			if (chance(3)) {
+				/* keep it in flight for a while */
+				z->held[want] = 1;
+				z->heldlist[z->nheld++] = want;
+			} else {
+				CHECK_EQ(vrq_split_dev_push(d, f->ch.head,
+							    (uint32_t)(rnd() % ((uint64_t)f->ch.in_len + 1))),
+					 0);
+			}
+			if (z->nheld && chance(4) && fz_release(z, rndn(z->nheld)))
+				return -1;
 			if (chance(4))
 				vrq_split_dev_publish(d);
 			continue;
@@ -1741,8 +1911,16 @@ static int fuzz_round(struct fuzz *z)
 		CHECK_EQ(vrq_split_dev_broken(d), rc);
 		CHECK_EQ(vrq_split_dev_pop(d, &f->ch), rc);
 		vrq_split_dev_reset(d);
+		fz_forget_held(z); /* the reset forgot them too */
 		z->base = 0;
 		break;
+	}
+	/* now and then everything held goes back */
+	if (chance(8)) {
+		while (z->nheld)
+			if (fz_release(z, z->nheld - 1))
+				return -1;
+		vrq_split_dev_publish(d);
 	}
 	return 0;
 }
@@ -1797,10 +1975,11 @@ static int fuzz_config(uint16_t size, unsigned feat, uint64_t seed, uint64_t tar
 	if (fuzz_totals(&z, tot_hist))
 		goto out;
 	*tot_pops += z.pops;
-	printf("  fuzz size=%-5u feat=%#x: %llu pops, %llu ok, %llu errors, %llu empty, %llu segcap\n",
+	printf("  fuzz size=%-5u feat=%#x: %llu pops, %llu ok, %llu errors (%llu in flight), %llu "
+	       "empty, %llu segcap\n",
 	       size, feat, (unsigned long long)z.pops, (unsigned long long)z.ok,
-	       (unsigned long long)z.errors, (unsigned long long)z.zero,
-	       (unsigned long long)z.segcap);
+	       (unsigned long long)z.errors, (unsigned long long)z.held_hits,
+	       (unsigned long long)z.zero, (unsigned long long)z.segcap);
 	rc = 0;
 out:
 	fix_fini(f);
@@ -1823,7 +2002,9 @@ static double test_scale(void)
 static const char *const peer_name[VRQ_PEER_ERR_COUNT] = {
 	"AVAIL_IDX", "HEAD", "NEXT", "LOOP", "INDIRECT_FEATURE", "INDIRECT_NEXT",
 	"INDIRECT_NESTED", "INDIRECT_LEN", "INDIRECT_ADDR", "TOTAL_LEN", "ORDER", "ADDR",
-	"USED_IDX", "USED_ID", "USED_LEN",
+	"USED_IDX", "USED_ID", "USED_LEN", "ID", "ID_INFLIGHT", "WRAP",
+	[VRQ_PEER_ERR_IDX(VRQ_EHEAD_INFLIGHT)] = "HEAD_INFLIGHT",
+	[VRQ_PEER_ERR_IDX(VRQ_EINDIRECT_TABLE_NEXT)] = "INDIRECT_TABLE_NEXT",
 };
 
 static int randomized(void)
@@ -1869,6 +2050,7 @@ static int randomized(void)
 					peer_name[i]);
 			CHECK(hist[i] > 0);
 		}
+		CHECK(hist[VRQ_PEER_ERR_IDX(VRQ_EHEAD_INFLIGHT)] > 0);
 	}
 	return 0;
 }
@@ -2253,6 +2435,7 @@ int main(void)
 	hostile_driver_cases();
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		boundary_cases(sizes[i]);
+	push_misuse_cases();
 	hostile_device_cases();
 	randomized();
 	randomized_device();
