@@ -735,13 +735,27 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0
 			cnt = len / sizeof(d);
 			for (i = 0; i < cnt; i++) {
 				struct vrq_packed_desc e;
+				uint16_t ef;
 
 				memcpy(&e, &t[i], sizeof(e));
-				/* only WRITE is valid inside; the rest is ignored */
+				ef = vrq_le16_to_cpu(e.flags);
+				/*
+				 * "The driver MUST NOT set any flags except
+				 * DESC_F_WRITE within an indirect descriptor".
+				 * INDIRECT (a nested table, refused as on the split
+				 * ring) and NEXT (a chain link, which a packed table
+				 * does not have: its length gives the entries) would
+				 * change what the chain is: refused.  The other
+				 * reserved bits (AVAIL, USED, ...) change nothing and
+				 * are ignored, as the spec says the device does.
+				 * One branch for both, taken only on bad input.
+				 */
+				if (VRQ_UNLIKELY(ef & (VRQ_DESC_F_INDIRECT | VRQ_DESC_F_NEXT)))
+					return (ef & VRQ_DESC_F_INDIRECT) ? -VRQ_EINDIRECT_NESTED
+									  : -VRQ_EINDIRECT_TABLE_NEXT;
 				rc = vrq__packed_dev_seg(q, c, vrq_le64_to_cpu(e.addr),
 							 vrq_le32_to_cpu(e.len),
-							 vrq_le16_to_cpu(e.flags) & VRQ_DESC_F_WRITE,
-							 &out, &in);
+							 ef & VRQ_DESC_F_WRITE, &out, &in);
 				if (VRQ_UNLIKELY(rc))
 					return rc;
 			}

@@ -114,7 +114,8 @@ static int fz_is_peer(int rc)
 	return rc == -VRQ_ELOOP || rc == -VRQ_EINDIRECT_FEATURE || rc == -VRQ_EINDIRECT_NEXT ||
 	       rc == -VRQ_EINDIRECT_LEN || rc == -VRQ_EINDIRECT_ADDR || rc == -VRQ_ETOTAL_LEN ||
 	       rc == -VRQ_EORDER || rc == -VRQ_EADDR || rc == -VRQ_EID ||
-	       rc == -VRQ_EID_INFLIGHT || rc == -VRQ_EWRAP;
+	       rc == -VRQ_EID_INFLIGHT || rc == -VRQ_EWRAP || rc == -VRQ_EINDIRECT_NESTED ||
+	       rc == -VRQ_EINDIRECT_TABLE_NEXT;
 }
 
 /* The id the chain at the device's position ends with, read as the spec

@@ -80,6 +80,8 @@
 #define NX ((uint16_t)VRQ_DESC_F_NEXT)
 #define WR ((uint16_t)VRQ_DESC_F_WRITE)
 #define IN ((uint16_t)VRQ_DESC_F_INDIRECT)
+/* Flag bits the spec defines nowhere (reserved everywhere). */
+#define RSV ((uint16_t)0x7f78)
 
 static struct vrq_seg g_segs[SEG_CAP];
 static void *g_huge; /* 4 GiB PROT_NONE reservation, or NULL */
@@ -681,6 +683,68 @@ static int s_ind_after_next_straddle(struct hfix *f)
 	return s_ind_after_next(f);
 }
 
+/* Flags inside an indirect table: only WRITE is valid ("The driver MUST
+ * NOT set any flags except DESC_F_WRITE within an indirect descriptor");
+ * INDIRECT (nested) and NEXT change the chain and are refused. */
+static int ind_entry_flags(struct hfix *f, unsigned at, uint16_t fl)
+{
+	struct vrq_packed_desc *t = xtbl(f, 0);
+	unsigned n = f->size < 4 ? f->size : 4;
+
+	good_table(f, 0, n);
+	good_table(f, 4096, n); /* a valid table for the nested entry to name */
+	wraw(t, at < n ? at : n - 1, XT(4096), 16 * n, 0, fl);
+	hone(f, XT(0), 16 * n, 0, IN);
+	return 0;
+}
+
+static int s_ind_nested_first(struct hfix *f)
+{
+	return ind_entry_flags(f, 0, IN);
+}
+static int s_ind_nested_last(struct hfix *f)
+{
+	return ind_entry_flags(f, 3, IN | WR);
+}
+static int s_ind_nested_next(struct hfix *f)
+{
+	return ind_entry_flags(f, 1, IN | NX);
+}
+static int s_ind_tbl_next_first(struct hfix *f)
+{
+	return ind_entry_flags(f, 0, NX);
+}
+static int s_ind_tbl_next_last(struct hfix *f)
+{
+	return ind_entry_flags(f, 3, NX | WR | AV);
+}
+
+/* A split-style table: NEXT on all but the last entry. */
+static int s_ind_tbl_next_split_style(struct hfix *f)
+{
+	struct vrq_packed_desc *t = xtbl(f, 0);
+	unsigned n = f->size < 4 ? f->size : 4, i;
+
+	for (i = 0; i < n; i++)
+		wraw(t, i, BUF(16 * i), 16, (uint16_t)(i + 1), (uint16_t)(i + 1 < n ? NX : 0));
+	if (n == 1)
+		t[0].flags = vrq_cpu_to_le16(NX);
+	hone(f, XT(0), 16 * n, 0, IN);
+	return 0;
+}
+
+/* NEXT in a table in the driver's pool, after the ring wrapped. */
+static int s_ind_tbl_next_pool_wrap(struct hfix *f)
+{
+	struct vrq_packed_desc *t = (struct vrq_packed_desc *)f->p.cfg.ind_pool;
+
+	CHECK(progress(f, f->size) == 0);
+	wraw(t, 0, BUF(0), 16, 0, 0);
+	wraw(t, f->size >= 2 ? 1 : 0, BUF(16), 16, 0, WR | NX);
+	hone(f, f->p.cfg.ind_pool_da, f->size >= 2 ? 32 : 16, 0, IN);
+	return 0;
+}
+
 static int ind_len(struct hfix *f, uint32_t len)
 {
 	good_table(f, 0, 4);
@@ -898,6 +962,18 @@ static const struct dcase dcases[] = {
 	{"INDIRECT after a NEXT descriptor", -VRQ_EINDIRECT_NEXT, 2, F_IND, 0, s_ind_after_next},
 	{"INDIRECT after a NEXT descriptor across the ring end", -VRQ_EINDIRECT_NEXT, 2, F_IND, 0,
 	 s_ind_after_next_straddle},
+	{"INDIRECT in the first table entry", -VRQ_EINDIRECT_NESTED, 1, F_IND, 0, s_ind_nested_first},
+	{"INDIRECT|WRITE in the last table entry", -VRQ_EINDIRECT_NESTED, 1, F_IND, 0,
+	 s_ind_nested_last},
+	{"INDIRECT|NEXT in a table entry", -VRQ_EINDIRECT_NESTED, 1, F_IND, 0, s_ind_nested_next},
+	{"NEXT in the first table entry", -VRQ_EINDIRECT_TABLE_NEXT, 1, F_IND, 0,
+	 s_ind_tbl_next_first},
+	{"NEXT|WRITE|AVAIL in the last table entry", -VRQ_EINDIRECT_TABLE_NEXT, 1, F_IND, 0,
+	 s_ind_tbl_next_last},
+	{"split-style table: NEXT on all but the last", -VRQ_EINDIRECT_TABLE_NEXT, 1, F_IND, 0,
+	 s_ind_tbl_next_split_style},
+	{"NEXT in a pool table after a wrap", -VRQ_EINDIRECT_TABLE_NEXT, 1, F_IND, 0,
+	 s_ind_tbl_next_pool_wrap},
 	{"indirect len 0", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len0},
 	{"indirect len 15", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len15},
 	{"indirect len 17", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len17},
@@ -1059,11 +1135,12 @@ static int boundary_body(struct hfix *f)
 
 	if (f->feat & F_IND) {
 		/* an indirect table of exactly 32768 entries (0-length segments)
-		 * whose ids and flags other than WRITE are garbage, through a ring
-		 * descriptor with INDIRECT|WRITE (WRITE ignored there) */
+		 * whose ids and reserved flags (all but WRITE, NEXT, INDIRECT)
+		 * are garbage, through a ring descriptor with INDIRECT|WRITE
+		 * (WRITE ignored there) */
 		for (i = 0; i < VRQ_QUEUE_SIZE_MAX; i++)
 			wraw(t, i, 0x1000 + i, 0, (uint16_t)(0xffff - i),
-			     (uint16_t)((i & 1) ? (NX | IN | AV) : (i & 2) ? US : 0));
+			     (uint16_t)((i & 1) ? (RSV | AV) : (i & 2) ? US : 0));
 		hone(f, XT(0), VRQ_QUEUE_SIZE_MAX * 16, (uint16_t)(7 % size), IN | WR);
 		CHECK_EQ(pop(f), 1);
 		CHECK_EQ(f->ch.head, 7 % size);
@@ -1073,13 +1150,13 @@ static int boundary_body(struct hfix *f)
 		CHECK_EQ(f->ch.out_len + f->ch.in_len, 0);
 		CHECK(push_pub(f, f->ch.head, 0) == 0);
 
-		/* flags inside a table other than WRITE are ignored: NEXT,
-		 * INDIRECT, AVAIL, USED and ids still give exactly len/16 entries */
-		wraw(t, 0, BUF(0), 8, 0x1234, NX | IN | AV | US);
-		wraw(t, 1, BUF(8), 8, 0, NX);
-		wraw(t, 2, BUF(16), 8, 0xffff, WR | NX | IN);
-		wraw(t, 3, BUF(24), 8, 0, WR | AV);
-		wraw(t, 4, BUF(32), 8, 0, NX); /* past len: not part of the chain */
+		/* reserved flags inside a table (AVAIL, USED, the undefined
+		 * bits) and ids are ignored: exactly len/16 entries */
+		wraw(t, 0, BUF(0), 8, 0x1234, AV | US | RSV);
+		wraw(t, 1, BUF(8), 8, 0, US);
+		wraw(t, 2, BUF(16), 8, 0xffff, WR | AV);
+		wraw(t, 3, BUF(24), 8, 0, WR | RSV);
+		wraw(t, 4, BUF(32), 8, 0, NX | IN); /* past len: not part of the chain */
 		hone(f, XT(0), 64, 0, IN);
 		CHECK_EQ(pop(f), 1);
 		CHECK_EQ(f->ch.n, 4);
@@ -2269,8 +2346,9 @@ static void mfail(struct mres *r, uint32_t mask)
  * device's wrap counter and USED differs; every further descriptor (NEXT)
  * must be available in its own lap; no more descriptors than the ring has;
  * an INDIRECT descriptor needs the feature, is alone (no NEXT, not after a
- * NEXT), refers to a table of 1..32768 16-byte entries in memory whose
- * flags other than WRITE are ignored; the buffer id is the last
+ * NEXT), refers to a table of 1..32768 16-byte entries in memory with no
+ * INDIRECT or NEXT in them (the other flags but WRITE are ignored); the
+ * buffer id is the last
  * descriptor's (in an indirect chain, the ring descriptor's), below the
  * queue size and not in flight; readable before writable, total below 2^32,
  * every segment of nonzero length inside one region.
@@ -2323,10 +2401,19 @@ static void model_walk(struct fuzz *z, uint16_t cap, struct mres *r)
 			}
 			for (i = 0; i < len / 16; i++) {
 				struct vrq_packed_desc e;
+				uint16_t ef;
 
 				memcpy(&e, tr->va + (a - tr->da) + 16ull * i, sizeof(e));
-				m = mseg(z, &w, vrq_le64_to_cpu(e.addr), vrq_le32_to_cpu(e.len),
-					 !!(vrq_le16_to_cpu(e.flags) & WR));
+				ef = vrq_le16_to_cpu(e.flags);
+				/* only WRITE is valid in a table: INDIRECT and NEXT
+				 * are refused, the other reserved bits ignored */
+				m = 0;
+				if (ef & IN)
+					m |= M(VRQ_EINDIRECT_NESTED);
+				if (ef & NX)
+					m |= M(VRQ_EINDIRECT_TABLE_NEXT);
+				m |= mseg(z, &w, vrq_le64_to_cpu(e.addr), vrq_le32_to_cpu(e.len),
+					  !!(ef & WR));
 				if (m) {
 					mfail(r, m);
 					return;
@@ -2438,7 +2525,7 @@ static struct vrq_packed_desc *rnd_table(struct fuzz *z, uint64_t *da, uint32_t 
 static void fill_table(struct fuzz *z, struct vrq_packed_desc *t, uint32_t entries)
 {
 	uint32_t m = entries < 16 ? entries : 16, nw = rndn(m + 1), k;
-	int junk = chance(3);
+	int junk = chance(3), bad = chance(12);
 
 	for (k = 0; k < m; k++) {
 		uint64_t addr;
@@ -2448,8 +2535,10 @@ static void fill_table(struct fuzz *z, struct vrq_packed_desc *t, uint32_t entri
 		rnd_seg(z, &addr, &len);
 		if (chance(3) && len > 256)
 			len = rndn(257);
-		if (junk)
-			fl = (uint16_t)(fl | (rnd() & (NX | IN | AV | US | 0x7f00)));
+		if (junk) /* reserved bits: ignored */
+			fl = (uint16_t)(fl | (rnd() & (AV | US | RSV)));
+		if (bad && chance(4)) /* refused */
+			fl = (uint16_t)(fl | (rnd() & (NX | IN)));
 		if (chance(40))
 			fl ^= WR;
 		wraw(t, k, addr, len, (uint16_t)rnd(), fl);
@@ -2685,7 +2774,8 @@ static int is_packed_dev_code(int rc)
 	return rc == -VRQ_ELOOP || rc == -VRQ_EINDIRECT_FEATURE || rc == -VRQ_EINDIRECT_NEXT ||
 	       rc == -VRQ_EINDIRECT_LEN || rc == -VRQ_EINDIRECT_ADDR || rc == -VRQ_ETOTAL_LEN ||
 	       rc == -VRQ_EORDER || rc == -VRQ_EADDR || rc == -VRQ_EID ||
-	       rc == -VRQ_EID_INFLIGHT || rc == -VRQ_EWRAP;
+	       rc == -VRQ_EID_INFLIGHT || rc == -VRQ_EWRAP || rc == -VRQ_EINDIRECT_NESTED ||
+	       rc == -VRQ_EINDIRECT_TABLE_NEXT;
 }
 
 static int fuzz_round(struct fuzz *z)
@@ -2899,6 +2989,8 @@ static const char *const peer_name[VRQ_PEER_ERR_COUNT] = {
 	"INDIRECT_NEXT", "INDIRECT_NESTED", "INDIRECT_LEN", "INDIRECT_ADDR", "TOTAL_LEN",
 	"ORDER",	"ADDR",		 "USED_IDX",	"USED_ID", "USED_LEN",
 	"ID",		"ID_INFLIGHT",	 "WRAP",
+	[VRQ_PEER_ERR_IDX(VRQ_EHEAD_INFLIGHT)] = "HEAD_INFLIGHT",
+	[VRQ_PEER_ERR_IDX(VRQ_EINDIRECT_TABLE_NEXT)] = "INDIRECT_TABLE_NEXT",
 };
 
 static int randomized(void)
