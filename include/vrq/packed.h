@@ -274,7 +274,9 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct
 	bool wrap = q->avail_wrap;
 	uint32_t in_len = 0;
 
-	if (VRQ_UNLIKELY(n == 0 || n > 0xffff))
+	/* "A driver MUST NOT create a descriptor list longer than the Queue
+	 * Size", indirect or not (the device refuses it too) */
+	if (VRQ_UNLIKELY(n == 0 || n > q->size))
 		return -VRQ_EINVAL;
 	if (VRQ_UNLIKELY(q->broken))
 		return q->broken;
@@ -331,7 +333,8 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct
 	return 0;
 }
 
-/** @brief Add one buffer (see vrq_split_drv_add()); visible after publish. */
+/** @brief Add one buffer of 1 to queue-size segments (see
+ *  vrq_split_drv_add()); visible after publish. */
 VRQ_INLINE int vrq_packed_drv_add(struct vrq_packed_drv *q, const struct vrq_sg *sg,
 				  unsigned n_out, unsigned n_in, void *token)
 {
@@ -691,7 +694,9 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_seg(struct vrq_packed_dev *q, struct vrq_c
  * Walk and validate the chain starting at next_avail, whose flags @p f0 were
  * read with acquire.  Each descriptor is copied once; the walk is bounded by
  * the ring size (VRQ_ELOOP) and every descriptor after the first must be
- * available in its own lap (VRQ_EWRAP).
+ * available in its own lap (VRQ_EWRAP).  An indirect descriptor is the only
+ * one of its chain and its table has 1 to size entries (VRQ_EINDIRECT_LEN):
+ * a chain has at most size segments either way.
  */
 VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0,
 					   struct vrq_chain *c, const enum vrq_domain DOM)
@@ -724,8 +729,8 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0
 			 * a scatter-gather list linked by NEXT" */
 			if (VRQ_UNLIKELY((f & VRQ_DESC_F_NEXT) || ndesc > 1))
 				return -VRQ_EINDIRECT_NEXT;
-			if (VRQ_UNLIKELY(len == 0 || len % sizeof(d) ||
-					 len / sizeof(d) > VRQ_QUEUE_SIZE_MAX))
+			/* a list is at most Queue Size long, a table too */
+			if (VRQ_UNLIKELY(len == 0 || len % sizeof(d) || len / sizeof(d) > q->size))
 				return -VRQ_EINDIRECT_LEN;
 			t = (const struct vrq_packed_desc *)vrq_mem_da_to_va(
 				q->mem, vrq_le64_to_cpu(d.addr), len);

@@ -301,7 +301,9 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_add(struct vrq_split_drv *q, const struct v
 	uint16_t head = q->free_head, last, need;
 	uint32_t in_len;
 
-	if (VRQ_UNLIKELY(n == 0 || n > 0xffff))
+	/* "A driver MUST NOT create a descriptor chain longer than the Queue
+	 * Size", indirect or not (the device refuses it too) */
+	if (VRQ_UNLIKELY(n == 0 || n > q->size))
 		return -VRQ_EINVAL;
 	if (!ind && q->indirect && n > 1 && n <= q->ind_max) {
 		/* pool table i belongs to ring descriptor i: no allocator needed */
@@ -337,12 +339,15 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_add(struct vrq_split_drv *q, const struct v
 
 /**
  * @brief Add one buffer: @p n_out device-readable segments then @p n_in
- *        device-writable ones.  Buffers of two or more segments go through the
- *        indirect pool when INDIRECT_DESC is negotiated and a pool with
- *        tables of at least that many entries was configured.  Not visible to the device until
+ *        device-writable ones, 1 to queue-size segments in all (the spec
+ *        bounds every chain, indirect ones too, by the queue size).
+ *        Buffers of two or more segments go through the indirect pool when
+ *        INDIRECT_DESC is negotiated and a pool with tables of at least that
+ *        many entries was configured.  Not visible to the device until
  *        vrq_split_drv_publish().
- * @return 0, -VRQ_ENOSPC (not enough free descriptors), -VRQ_EINVAL, or the
- *         queue's error if it is broken.
+ * @return 0, -VRQ_ENOSPC (not enough free descriptors), -VRQ_EINVAL (no
+ *         segment, or more than the queue size), or the queue's error if it
+ *         is broken.
  */
 VRQ_INLINE int vrq_split_drv_add(struct vrq_split_drv *q, const struct vrq_sg *sg,
 				 unsigned n_out, unsigned n_in, void *token)
@@ -725,6 +730,9 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_error(struct vrq_split_dev *q, int err)
  * local (no double fetch); every index is checked against the table it
  * indexes; each table is walked at most (entries) steps, so a loop ends in
  * VRQ_ELOOP; segment and indirect addresses must lie in registered memory.
+ * A chain has at most q->size segments: at most size ring descriptors
+ * (VRQ_ELOOP past that), and an indirect table after k ring descriptors
+ * has at most size - k entries (VRQ_EINDIRECT_LEN).
  */
 VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head,
 					  struct vrq_chain *c, const enum vrq_domain DOM)
@@ -764,8 +772,12 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 				return -VRQ_EINDIRECT_FEATURE;
 			if (VRQ_UNLIKELY(flags & VRQ_DESC_F_NEXT))
 				return -VRQ_EINDIRECT_NEXT;
+			/* the table's entries (all len / 16 of them) come on top
+			 * of the n ring descriptors before it: together at most
+			 * the queue size ("A driver MUST NOT create a descriptor
+			 * chain longer than the Queue Size of the device") */
 			if (VRQ_UNLIKELY(len == 0 || len % sizeof(d) ||
-					 len / sizeof(d) > VRQ_QUEUE_SIZE_MAX))
+					 len / sizeof(d) > (uint32_t)(q->size - n)))
 				return -VRQ_EINDIRECT_LEN;
 			t = (const struct vrq_split_desc *)vrq_mem_da_to_va(q->mem, addr, len);
 			if (VRQ_UNLIKELY(!t))

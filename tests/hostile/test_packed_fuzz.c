@@ -83,7 +83,7 @@ static void fz_check_chain(const struct vrq_chain *c, const struct fz_region *re
 	unsigned i;
 
 	if (c->head != want_id || c->head >= size || c->ndesc == 0 || c->ndesc > size ||
-	    c->n_out > c->n)
+	    c->n == 0 || c->n > size || c->n_out > c->n)
 		fail("chain header", 1);
 	for (i = 0; i < c->n; i++) {
 		const struct vrq_seg *s = &c->seg[i];

@@ -405,7 +405,7 @@ static int recover_dev(struct hfix *f, int code)
 	sg[0].len = 24;
 	sg[1].addr = BUF(64);
 	sg[1].len = 8;
-	if (two || (f->feat & F_IND)) {
+	if (two) {
 		CHECK_EQ(vrq_vq_drv_add(&f->p.drv, sg, 1, 1, (void *)sg), 0);
 	} else {
 		CHECK_EQ(vrq_vq_drv_add(&f->p.drv, sg + 1, 0, 1, (void *)sg), 0);
@@ -643,6 +643,13 @@ static int s_loop_write(struct hfix *f)
 }
 
 /* indirect */
+
+/* Entries of a table that fits a chain of this queue (at most size). */
+static unsigned tbl_n(const struct hfix *f, unsigned want)
+{
+	return want < f->size ? want : f->size;
+}
+
 static void good_table(struct hfix *f, size_t off, unsigned n)
 {
 	struct vrq_packed_desc *t = xtbl(f, off);
@@ -654,15 +661,15 @@ static void good_table(struct hfix *f, size_t off, unsigned n)
 
 static int s_ind_feature(struct hfix *f)
 {
-	good_table(f, 0, 4);
-	hone(f, XT(0), 64, 0, IN);
+	good_table(f, 0, tbl_n(f, 4));
+	hone(f, XT(0), 16 * tbl_n(f, 4), 0, IN);
 	return 0;
 }
 
 static int s_ind_next(struct hfix *f)
 {
-	good_table(f, 0, 4);
-	hput(f, XT(0), 64, 0, IN | NX);
+	good_table(f, 0, tbl_n(f, 4));
+	hput(f, XT(0), 16 * tbl_n(f, 4), 0, IN | NX);
 	hput(f, BUF(0), 16, 0, 0);
 	hend(f);
 	return 0;
@@ -670,9 +677,9 @@ static int s_ind_next(struct hfix *f)
 
 static int s_ind_after_next(struct hfix *f)
 {
-	good_table(f, 0, 4);
+	good_table(f, 0, tbl_n(f, 4));
 	hput(f, BUF(0), 16, 0, NX);
-	hput(f, XT(0), 64, 0, IN);
+	hput(f, XT(0), 16 * tbl_n(f, 4), 0, IN);
 	hend(f);
 	return 0;
 }
@@ -747,7 +754,7 @@ static int s_ind_tbl_next_pool_wrap(struct hfix *f)
 
 static int ind_len(struct hfix *f, uint32_t len)
 {
-	good_table(f, 0, 4);
+	good_table(f, 0, tbl_n(f, 4));
 	hone(f, XT(0), len, 0, IN);
 	return 0;
 }
@@ -773,37 +780,50 @@ static int s_ind_len_huge(struct hfix *f)
 	return ind_len(f, 0xfffffff0u);
 }
 
+/* "A driver MUST NOT create a descriptor list longer than the Queue Size":
+ * a table of size + 1 entries (the largest, size, pops: see the boundary). */
+static int s_ind_len_size1(struct hfix *f)
+{
+	return ind_len(f, 16u * ((uint32_t)f->size + 1));
+}
+
 static int s_ind_addr_outside(struct hfix *f)
 {
-	hone(f, 0x1000, 64, 0, IN);
+	hone(f, 0x1000, 16 * tbl_n(f, 4), 0, IN);
+	return 0;
+}
+
+/* A table of 1 or 2 entries (the queue size bounds it) whose last 8 bytes
+ * lie past @p end (a region end). */
+static int ind_past(struct hfix *f, uint64_t end)
+{
+	uint32_t len = 16 * tbl_n(f, 2);
+
+	hone(f, end - len + 8, len, 0, IN);
 	return 0;
 }
 
 static int s_ind_addr_buf_end(struct hfix *f)
 {
-	/* starts 16 bytes before the end of the buffer region, 32 long */
-	hone(f, BUF(BUF_SIZE - 16), 32, 0, IN);
-	return 0;
+	return ind_past(f, BUF(BUF_SIZE));
 }
 
 static int s_ind_addr_ring_end(struct hfix *f)
 {
-	hone(f, VRQ_TEST_RING_DA + f->p.ring_bytes - 16, 32, 0, IN);
-	return 0;
+	return ind_past(f, VRQ_TEST_RING_DA + f->p.ring_bytes);
 }
 
 static int s_ind_addr_straddle(struct hfix *f)
 {
-	/* last entry of xtra + first of the adjacent region: both registered,
-	 * but not one region */
+	/* the end of xtra and the start of the adjacent region: both
+	 * registered, but not one region */
 	good_table(f, XTRA_SIZE - 16, 1);
-	hone(f, XT(XTRA_SIZE - 16), 32, 0, IN);
-	return 0;
+	return ind_past(f, XT(XTRA_SIZE));
 }
 
 static int s_ind_addr_wrap(struct hfix *f)
 {
-	hone(f, UINT64_MAX - 15, 32, 0, IN);
+	hone(f, UINT64_MAX - 7, 16 * tbl_n(f, 2), 0, IN);
 	return 0;
 }
 
@@ -979,6 +999,7 @@ static const struct dcase dcases[] = {
 	{"indirect len 17", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len17},
 	{"indirect 32769 entries", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_big},
 	{"indirect len 0xfffffff0", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_huge},
+	{"indirect table of size + 1 entries", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_size1},
 	{"indirect table outside memory", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0, s_ind_addr_outside},
 	{"indirect table past buffer region end", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0,
 	 s_ind_addr_buf_end},
@@ -988,18 +1009,18 @@ static const struct dcase dcases[] = {
 	 s_ind_addr_straddle},
 	{"indirect table at 2^64-16 (wrap)", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0, s_ind_addr_wrap},
 	{"total len: 2 x 0xffffffff (ring)", -VRQ_ETOTAL_LEN, 2, 0, 1, s_total_ring},
-	{"total len: 3 segments (indirect)", -VRQ_ETOTAL_LEN, 1, F_IND, 1, s_total_ind},
-	{"total len: 0xffffffff + 1", -VRQ_ETOTAL_LEN, 1, F_IND, 1, s_total_mixed},
+	{"total len: 3 segments (indirect)", -VRQ_ETOTAL_LEN, 3, F_IND, 1, s_total_ind},
+	{"total len: 0xffffffff + 1", -VRQ_ETOTAL_LEN, 2, F_IND, 1, s_total_mixed},
 	{"readable after writable (ring)", -VRQ_EORDER, 2, 0, 0, s_order_ring},
-	{"readable after writable (indirect)", -VRQ_EORDER, 1, F_IND, 0, s_order_ind},
-	{"readable after 0-length writable", -VRQ_EORDER, 1, F_IND, 0, s_order_zero_write},
+	{"readable after writable (indirect)", -VRQ_EORDER, 3, F_IND, 0, s_order_ind},
+	{"readable after 0-length writable", -VRQ_EORDER, 2, F_IND, 0, s_order_zero_write},
 	{"readable after writable across the ring end", -VRQ_EORDER, 3, 0, 0, s_order_straddle},
 	{"segment outside memory", -VRQ_EADDR, 1, 0, 0, s_addr_outside},
 	{"segment at 2^64-1 len 2 (wrap)", -VRQ_EADDR, 1, 0, 0, s_addr_wrap},
 	{"segment straddling two regions", -VRQ_EADDR, 1, 0, 0, s_addr_straddle},
 	{"segment past buffer region end", -VRQ_EADDR, 1, 0, 0, s_addr_buf_end},
 	{"segment longer than its region", -VRQ_EADDR, 1, 0, 0, s_addr_too_long},
-	{"writable indirect entry before region", -VRQ_EADDR, 1, F_IND, 0, s_addr_ind_write},
+	{"writable indirect entry before region", -VRQ_EADDR, 2, F_IND, 0, s_addr_ind_write},
 	{"bad second segment across the ring end", -VRQ_EADDR, 2, 0, 0, s_addr_straddle_chain},
 };
 
@@ -1134,18 +1155,21 @@ static int boundary_body(struct hfix *f)
 	CHECK(not_avail_first(f) == 0);
 
 	if (f->feat & F_IND) {
-		/* an indirect table of exactly 32768 entries (0-length segments)
-		 * whose ids and reserved flags (all but WRITE, NEXT, INDIRECT)
-		 * are garbage, through a ring descriptor with INDIRECT|WRITE
-		 * (WRITE ignored there) */
-		for (i = 0; i < VRQ_QUEUE_SIZE_MAX; i++)
+		uint32_t n4 = tbl_n(f, 4), n2 = tbl_n(f, 2);
+
+		/* an indirect table of exactly size entries, the longest list
+		 * there is (0-length segments; size + 1 is VRQ_EINDIRECT_LEN,
+		 * see the cases), whose ids and reserved flags (all but WRITE,
+		 * NEXT, INDIRECT) are garbage, through a ring descriptor with
+		 * INDIRECT|WRITE (WRITE ignored there) */
+		for (i = 0; i < size; i++)
 			wraw(t, i, 0x1000 + i, 0, (uint16_t)(0xffff - i),
 			     (uint16_t)((i & 1) ? (RSV | AV) : (i & 2) ? US : 0));
-		hone(f, XT(0), VRQ_QUEUE_SIZE_MAX * 16, (uint16_t)(7 % size), IN | WR);
+		hone(f, XT(0), 16u * size, (uint16_t)(7 % size), IN | WR);
 		CHECK_EQ(pop(f), 1);
 		CHECK_EQ(f->ch.head, 7 % size);
-		CHECK_EQ(f->ch.n, VRQ_QUEUE_SIZE_MAX);
-		CHECK_EQ(f->ch.n_out, VRQ_QUEUE_SIZE_MAX);
+		CHECK_EQ(f->ch.n, size);
+		CHECK_EQ(f->ch.n_out, size);
 		CHECK_EQ(f->ch.ndesc, 1);
 		CHECK_EQ(f->ch.out_len + f->ch.in_len, 0);
 		CHECK(push_pub(f, f->ch.head, 0) == 0);
@@ -1156,31 +1180,31 @@ static int boundary_body(struct hfix *f)
 		wraw(t, 1, BUF(8), 8, 0, US);
 		wraw(t, 2, BUF(16), 8, 0xffff, WR | AV);
 		wraw(t, 3, BUF(24), 8, 0, WR | RSV);
-		wraw(t, 4, BUF(32), 8, 0, NX | IN); /* past len: not part of the chain */
-		hone(f, XT(0), 64, 0, IN);
+		wraw(t, n4, BUF(32), 8, 0, NX | IN); /* past len: not part of the chain */
+		hone(f, XT(0), 16 * n4, 0, IN);
 		CHECK_EQ(pop(f), 1);
-		CHECK_EQ(f->ch.n, 4);
-		CHECK_EQ(f->ch.n_out, 2);
-		CHECK_EQ(f->ch.out_len, 16);
-		CHECK_EQ(f->ch.in_len, 16);
-		for (i = 0; i < 4; i++) {
+		CHECK_EQ(f->ch.n, n4);
+		CHECK_EQ(f->ch.n_out, n4 < 2 ? n4 : 2);
+		CHECK_EQ(f->ch.out_len, 8 * (n4 < 2 ? n4 : 2));
+		CHECK_EQ(f->ch.in_len, 8 * (n4 > 2 ? n4 - 2 : 0));
+		for (i = 0; i < n4; i++) {
 			CHECK(g_segs[i].va == f->p.buf_mem + 8 * i);
 			CHECK_EQ(g_segs[i].len, 8);
 			CHECK_EQ(g_segs[i].flags, i >= 2 ? VRQ_SEG_WRITE : 0);
 		}
-		CHECK(push_pub(f, 0, 16) == 0);
+		CHECK(push_pub(f, 0, f->ch.in_len) == 0);
 
 		/* an indirect table ending exactly at the end of xtra, in the pool */
-		good_table(f, XTRA_SIZE - 32, 2);
-		hone(f, XT(XTRA_SIZE - 32), 32, 0, IN);
+		good_table(f, XTRA_SIZE - 16 * n2, n2);
+		hone(f, XT(XTRA_SIZE - 16 * n2), 16 * n2, 0, IN);
 		CHECK_EQ(pop(f), 1);
-		CHECK_EQ(f->ch.n, 2);
+		CHECK_EQ(f->ch.n, n2);
 		CHECK(push_pub(f, 0, 0) == 0);
-		wraw(f->p.cfg.ind_pool, 0, BUF(0), 4, 0, 0);
+		wraw(f->p.cfg.ind_pool, 0, BUF(0), 4, 0, n2 == 2 ? 0 : WR);
 		wraw(f->p.cfg.ind_pool, 1, BUF(4), 4, 0, WR);
-		hone(f, f->p.cfg.ind_pool_da, 32, 0, IN);
+		hone(f, f->p.cfg.ind_pool_da, 16 * n2, 0, IN);
 		CHECK_EQ(pop(f), 1);
-		CHECK_EQ(f->ch.n, 2);
+		CHECK_EQ(f->ch.n, n2);
 		CHECK_EQ(f->ch.in_len, 4);
 		CHECK(push_pub(f, 0, 4) == 0);
 	}
@@ -1572,7 +1596,7 @@ static int used_len_body(struct hfix *f)
 	void *tok;
 	uint32_t len = 0, cap;
 	unsigned i, n;
-	int multi = f->size >= 3 || (f->feat & F_IND);
+	int multi = f->size >= 3; /* 3 segments: at most the queue size */
 
 	for (i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
 		uint16_t pos;
@@ -1966,7 +1990,7 @@ static int t_add(struct traffic *t)
 			b.nseg = chance(4) ? 1 + rndn(T_MAXSEG) : 1 + rndn(VRQ_TEST_IND_MAX);
 		else
 			b.nseg = chance(4) ? 1 + rndn(maxseg) : maxseg;
-		if ((!ind || b.nseg > VRQ_TEST_IND_MAX) && b.nseg > f->size)
+		if (b.nseg > f->size) /* a chain is at most size segments, indirect too */
 			b.nseg = f->size;
 		b.n_out = rndn(b.nseg + 1);
 		for (j = 0; j < b.nseg; j++) {
@@ -2346,7 +2370,7 @@ static void mfail(struct mres *r, uint32_t mask)
  * device's wrap counter and USED differs; every further descriptor (NEXT)
  * must be available in its own lap; no more descriptors than the ring has;
  * an INDIRECT descriptor needs the feature, is alone (no NEXT, not after a
- * NEXT), refers to a table of 1..32768 16-byte entries in memory with no
+ * NEXT), refers to a table of 1..size 16-byte entries in memory with no
  * INDIRECT or NEXT in them (the other flags but WRITE are ignored); the
  * buffer id is the last
  * descriptor's (in an indirect chain, the ring descriptor's), below the
@@ -2391,7 +2415,8 @@ static void model_walk(struct fuzz *z, uint16_t cap, struct mres *r)
 				m |= M(VRQ_EINDIRECT_FEATURE);
 			if ((fl & NX) || nd > 1)
 				m |= M(VRQ_EINDIRECT_NEXT);
-			if (len == 0 || len % 16 || len / 16 > VRQ_QUEUE_SIZE_MAX)
+			/* a list is at most Queue Size long, a table too */
+			if (len == 0 || len % 16 || len / 16 > size)
 				m |= M(VRQ_EINDIRECT_LEN);
 			if (!tr)
 				m |= M(VRQ_EINDIRECT_ADDR);
@@ -2504,6 +2529,8 @@ static struct vrq_packed_desc *rnd_table(struct fuzz *z, uint64_t *da, uint32_t 
 
 	if (chance(64))
 		n = chance(2) ? VRQ_QUEUE_SIZE_MAX : VRQ_QUEUE_SIZE_MAX + 1;
+	else if (n > f->size && !chance(6)) /* mostly within the chain bound */
+		n = chance(4) ? f->size : 1 + rndn(f->size);
 	if (f->p.cfg.ind_pool && (uint32_t)f->size * VRQ_TEST_IND_MAX >= n && chance(2)) {
 		uint32_t slot = rndn((uint32_t)f->size * VRQ_TEST_IND_MAX - n + 1);
 
@@ -3090,12 +3117,15 @@ static int df_add(struct dfz *z)
 	unsigned n = rndn((uint32_t)f->size + 1), i, k;
 
 	for (i = 0; i < n && z->freeq.n; i++) {
-		unsigned nseg = 1 + rndn(chance(8) ? 10 : 3), n_out = rndn(nseg + 1);
+		unsigned nseg = 1 + rndn(chance(8) ? 10 : 3), n_out;
 		struct vrq_sg sg[10];
 		uint32_t cap = 0;
 		uint16_t sl;
 		int rc;
 
+		if (nseg > f->size) /* a chain is at most size segments */
+			nseg = f->size;
+		n_out = rndn(nseg + 1);
 		for (k = 0; k < nseg; k++) {
 			sg[k].addr = BUF(rndn(BUF_SIZE / 2));
 			sg[k].len = rndn(300);

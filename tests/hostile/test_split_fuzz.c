@@ -73,8 +73,8 @@ static void fz_check_chain(const struct vrq_chain *c, const struct fz_region *re
 	uint64_t out = 0, in = 0;
 	unsigned i;
 
-	if (c->head != want_head || c->head >= size || c->n == 0 || c->n_out > c->n ||
-	    c->ndesc == 0 || c->ndesc > size)
+	if (c->head != want_head || c->head >= size || c->n == 0 || c->n > size ||
+	    c->n_out > c->n || c->ndesc == 0 || c->ndesc > size)
 		fail("chain header", 1);
 	for (i = 0; i < c->n; i++) {
 		const struct vrq_seg *s = &c->seg[i];

@@ -266,7 +266,7 @@ static int recover_dev(struct hfix *f, int code)
 	sg[0].len = 24;
 	sg[1].addr = BUF(64);
 	sg[1].len = 8;
-	if (two || (f->feat & F_IND)) {
+	if (two) {
 		CHECK_EQ(vrq_split_drv_add(q, sg, 1, 1, (void *)sg), 0);
 	} else {
 		CHECK_EQ(vrq_split_drv_add(q, sg + 1, 0, 1, (void *)sg), 0);
@@ -479,18 +479,28 @@ static void good_table(struct hfix *f, size_t off, unsigned n)
 		      (uint16_t)(i + 1 < n ? i + 1 : 0));
 }
 
+/* Entries of a table that fits a chain of this queue (at most size). */
+static unsigned tbl_n(const struct hfix *f, unsigned want)
+{
+	return want < f->size ? want : f->size;
+}
+
 static int s_ind_feature(struct hfix *f)
 {
-	good_table(f, 0, 4);
-	wdesc(f->desc, 0, XT(0), 64, VRQ_DESC_F_INDIRECT, 0);
+	unsigned n = tbl_n(f, 4);
+
+	good_table(f, 0, n);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
 
 static int s_ind_next(struct hfix *f)
 {
-	good_table(f, 0, 4);
-	wdesc(f->desc, 0, XT(0), 64, VRQ_DESC_F_INDIRECT | VRQ_DESC_F_NEXT, 0);
+	unsigned n = tbl_n(f, 4);
+
+	good_table(f, 0, n);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT | VRQ_DESC_F_NEXT, 0);
 	offer(f, 0);
 	return 0;
 }
@@ -498,18 +508,20 @@ static int s_ind_next(struct hfix *f)
 static int s_ind_nested(struct hfix *f)
 {
 	struct vrq_split_desc *t = xtbl(f, 0);
+	unsigned n = tbl_n(f, 2);
 
-	good_table(f, 4096, 2);
-	wdesc(t, 0, BUF(0), 16, VRQ_DESC_F_NEXT, 1);
-	wdesc(t, 1, XT(4096), 32, VRQ_DESC_F_INDIRECT, 0);
-	wdesc(f->desc, 0, XT(0), 32, VRQ_DESC_F_INDIRECT, 0);
+	good_table(f, 4096, n);
+	if (n == 2)
+		wdesc(t, 0, BUF(0), 16, VRQ_DESC_F_NEXT, 1);
+	wdesc(t, n - 1, XT(4096), 16 * n, VRQ_DESC_F_INDIRECT, 0);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
 
 static int ind_len(struct hfix *f, uint32_t len)
 {
-	good_table(f, 0, 4);
+	good_table(f, 0, tbl_n(f, 4));
 	wdesc(f->desc, 0, XT(0), len, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
@@ -536,40 +548,81 @@ static int s_ind_len_huge(struct hfix *f)
 	return ind_len(f, 0xfffffff0u);
 }
 
+/* The chain bound: ring descriptors before an indirect one plus the table's
+ * entries are at most the queue size ("A driver MUST NOT create a
+ * descriptor chain longer than the Queue Size of the device"). */
+static int s_ind_len_size1(struct hfix *f)
+{
+	return ind_len(f, 16u * ((uint32_t)f->size + 1)); /* size + 1 entries */
+}
+
+/* k ring descriptors, then a table of size - k + 1 entries. */
+static int ind_after_k(struct hfix *f, uint32_t k)
+{
+	struct vrq_split_desc *t = xtbl(f, 0);
+	uint32_t m = f->size - k + 1, i;
+
+	for (i = 0; i < m; i++)
+		wdesc(t, i, 0, 0, (uint16_t)(i + 1 < m ? VRQ_DESC_F_NEXT : 0),
+		      (uint16_t)(i + 1 < m ? i + 1 : 0));
+	for (i = 0; i < k; i++)
+		wdesc(f->desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
+	wdesc(f->desc, k, XT(0), 16 * m, VRQ_DESC_F_INDIRECT, 0);
+	offer(f, 0);
+	return 0;
+}
+
+static int s_ind_after_one_over(struct hfix *f)
+{
+	return ind_after_k(f, 1);
+}
+static int s_ind_after_half_over(struct hfix *f)
+{
+	return ind_after_k(f, f->size / 2u);
+}
+static int s_ind_after_all_but_one_over(struct hfix *f)
+{
+	return ind_after_k(f, f->size - 1u); /* size - 1 ring + 2 entries */
+}
+
 static int s_ind_addr_outside(struct hfix *f)
 {
-	wdesc(f->desc, 0, 0x1000, 64, VRQ_DESC_F_INDIRECT, 0);
+	wdesc(f->desc, 0, 0x1000, 16 * tbl_n(f, 4), VRQ_DESC_F_INDIRECT, 0);
+	offer(f, 0);
+	return 0;
+}
+
+/* A table of 1 or 2 entries (the queue size bounds it) whose last 8 bytes
+ * lie past @p end (a region end). */
+static int ind_past(struct hfix *f, uint64_t end)
+{
+	uint32_t len = 16 * tbl_n(f, 2);
+
+	wdesc(f->desc, 0, end - len + 8, len, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
 
 static int s_ind_addr_buf_end(struct hfix *f)
 {
-	/* starts 16 bytes before the end of the buffer region, 32 long */
-	wdesc(f->desc, 0, BUF(BUF_SIZE - 16), 32, VRQ_DESC_F_INDIRECT, 0);
-	offer(f, 0);
-	return 0;
+	return ind_past(f, BUF(BUF_SIZE));
 }
 
 static int s_ind_addr_ring_end(struct hfix *f)
 {
-	wdesc(f->desc, 0, VRQ_TEST_RING_DA + f->p.ring_bytes - 16, 32, VRQ_DESC_F_INDIRECT, 0);
-	offer(f, 0);
-	return 0;
+	return ind_past(f, VRQ_TEST_RING_DA + f->p.ring_bytes);
 }
 
 static int s_ind_addr_straddle(struct hfix *f)
 {
-	/* last entry of xtra + first of the adjacent region: both registered,
-	 * but not one region */
-	wdesc(f->desc, 0, XT(XTRA_SIZE - 16), 32, VRQ_DESC_F_INDIRECT, 0);
-	offer(f, 0);
-	return 0;
+	/* the end of xtra and the start of the adjacent region: both
+	 * registered, but not one region */
+	return ind_past(f, XT(XTRA_SIZE));
 }
 
 static int s_ind_addr_wrap(struct hfix *f)
 {
-	wdesc(f->desc, 0, UINT64_MAX - 15, 32, VRQ_DESC_F_INDIRECT, 0);
+	wdesc(f->desc, 0, UINT64_MAX - 7, 16 * tbl_n(f, 2), VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
@@ -577,11 +630,12 @@ static int s_ind_addr_wrap(struct hfix *f)
 static int s_ind_loop(struct hfix *f)
 {
 	struct vrq_split_desc *t = xtbl(f, 0);
+	unsigned n = tbl_n(f, 4);
 
-	good_table(f, 0, 4);
-	t[3].flags = vrq_cpu_to_le16(VRQ_DESC_F_NEXT);
-	t[3].next = vrq_cpu_to_le16(0);
-	wdesc(f->desc, 0, XT(0), 64, VRQ_DESC_F_INDIRECT, 0);
+	good_table(f, 0, n);
+	t[n - 1].flags = vrq_cpu_to_le16(VRQ_DESC_F_NEXT);
+	t[n - 1].next = vrq_cpu_to_le16(0);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
@@ -596,14 +650,16 @@ static int s_ind_loop_self(struct hfix *f)
 	return 0;
 }
 
-/* A table whose next indices are in range for the ring but not the table. */
+/* A table whose next index is one past its last entry. */
 static int s_ind_next_oob(struct hfix *f)
 {
 	struct vrq_split_desc *t = xtbl(f, 0);
+	unsigned n = tbl_n(f, 4);
 
-	good_table(f, 0, 4);
-	t[1].next = vrq_cpu_to_le16(4);
-	wdesc(f->desc, 0, XT(0), 64, VRQ_DESC_F_INDIRECT, 0);
+	good_table(f, 0, n);
+	t[0].flags = vrq_cpu_to_le16(VRQ_DESC_F_NEXT);
+	t[0].next = vrq_cpu_to_le16((uint16_t)n);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
@@ -774,6 +830,13 @@ static const struct dcase dcases[] = {
 	{"indirect len 17", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len17},
 	{"indirect 32769 entries", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_big},
 	{"indirect len 0xfffffff0", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_huge},
+	{"indirect table of size + 1 entries", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_size1},
+	{"1 ring descriptor + a table of size entries", -VRQ_EINDIRECT_LEN, 2, F_IND, 0,
+	 s_ind_after_one_over},
+	{"size/2 ring descriptors + size/2 + 1 entries", -VRQ_EINDIRECT_LEN, 2, F_IND, 0,
+	 s_ind_after_half_over},
+	{"size - 1 ring descriptors + 2 entries", -VRQ_EINDIRECT_LEN, 2, F_IND, 0,
+	 s_ind_after_all_but_one_over},
 	{"indirect table outside memory", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0, s_ind_addr_outside},
 	{"indirect table past buffer region end", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0,
 	 s_ind_addr_buf_end},
@@ -785,13 +848,13 @@ static const struct dcase dcases[] = {
 	{"loop inside indirect table", -VRQ_ELOOP, 1, F_IND, 0, s_ind_loop},
 	{"self loop inside indirect table", -VRQ_ELOOP, 1, F_IND, 0, s_ind_loop_self},
 	{"next beyond indirect table", -VRQ_ENEXT, 1, F_IND, 0, s_ind_next_oob},
-	{"direct then looping indirect", -VRQ_ELOOP, 2, F_IND, 0, s_ind_after_direct_loop},
+	{"direct then looping indirect", -VRQ_ELOOP, 3, F_IND, 0, s_ind_after_direct_loop},
 	{"total len: 2 x 0xffffffff (ring)", -VRQ_ETOTAL_LEN, 2, 0, 1, s_total_ring},
-	{"total len: 3 segments (indirect)", -VRQ_ETOTAL_LEN, 1, F_IND, 1, s_total_ind},
-	{"total len: 0xffffffff + 1", -VRQ_ETOTAL_LEN, 1, F_IND, 1, s_total_mixed},
+	{"total len: 3 segments (indirect)", -VRQ_ETOTAL_LEN, 3, F_IND, 1, s_total_ind},
+	{"total len: 0xffffffff + 1", -VRQ_ETOTAL_LEN, 2, F_IND, 1, s_total_mixed},
 	{"readable after writable (ring)", -VRQ_EORDER, 2, 0, 0, s_order_ring},
-	{"readable after writable (indirect)", -VRQ_EORDER, 1, F_IND, 0, s_order_ind},
-	{"readable after 0-length writable", -VRQ_EORDER, 1, F_IND, 0, s_order_zero_write},
+	{"readable after writable (indirect)", -VRQ_EORDER, 3, F_IND, 0, s_order_ind},
+	{"readable after 0-length writable", -VRQ_EORDER, 2, F_IND, 0, s_order_zero_write},
 	{"writable ring desc, readable indirect", -VRQ_EORDER, 2, F_IND, 0,
 	 s_order_ring_then_ind},
 	{"segment outside memory", -VRQ_EADDR, 1, 0, 0, s_addr_outside},
@@ -799,7 +862,7 @@ static const struct dcase dcases[] = {
 	{"segment straddling two regions", -VRQ_EADDR, 1, 0, 0, s_addr_straddle},
 	{"segment past buffer region end", -VRQ_EADDR, 1, 0, 0, s_addr_buf_end},
 	{"segment longer than its region", -VRQ_EADDR, 1, 0, 0, s_addr_too_long},
-	{"writable indirect segment before region", -VRQ_EADDR, 1, F_IND, 0, s_addr_ind_write},
+	{"writable indirect segment before region", -VRQ_EADDR, 2, F_IND, 0, s_addr_ind_write},
 };
 
 static const uint16_t sizes[] = {1, 2, 256, 32768};
@@ -876,22 +939,34 @@ static int boundary_body(struct hfix *f, uint16_t size)
 	CHECK_EQ(f->ch.ndesc, size);
 	CHECK_EQ(f->ch.out_len, size);
 
-	/* an indirect table of exactly 32768 entries (0-length segments),
-	 * reached after size - 1 ring descriptors: the largest chain there is */
-	t = xtbl(f, 0);
-	for (i = 0; i < VRQ_QUEUE_SIZE_MAX; i++)
-		wdesc(t, i, 0, 0, (uint16_t)(i + 1 < VRQ_QUEUE_SIZE_MAX ? VRQ_DESC_F_NEXT : 0),
-		      (uint16_t)(i + 1 < VRQ_QUEUE_SIZE_MAX ? i + 1 : 0));
-	for (i = 0; i + 1 < size; i++)
-		wdesc(f->desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
-	wdesc(f->desc, (uint32_t)size - 1, XT(0), VRQ_QUEUE_SIZE_MAX * 16, VRQ_DESC_F_INDIRECT, 0);
-	offer(f, 0);
-	CHECK_EQ(pop_push(f), 1);
-	CHECK_EQ(f->ch.n, (uint32_t)size - 1 + VRQ_QUEUE_SIZE_MAX);
-	CHECK_EQ(f->ch.ndesc, size);
-	CHECK_EQ(f->ch.out_len, (uint32_t)size - 1);
-	for (i = size - 1; i < f->ch.n; i++)
-		CHECK_EQ(g_segs[i].len, 0);
+	/* the longest chains through an indirect table: k ring descriptors
+	 * then a table of exactly size - k entries (0-length segments), for
+	 * k = 0, 1, size / 2, size - 1: size segments, the most there is
+	 * (one more is VRQ_EINDIRECT_LEN, see the cases) */
+	{
+		uint32_t ks[4] = {0, 1, size / 2u, size - 1u}, j;
+
+		for (j = 0; j < 4; j++) {
+			uint32_t k = ks[j], m = size - k;
+
+			if (!m)
+				continue;
+			t = xtbl(f, 0);
+			for (i = 0; i < m; i++)
+				wdesc(t, i, 0, 0, (uint16_t)(i + 1 < m ? VRQ_DESC_F_NEXT : 0),
+				      (uint16_t)(i + 1 < m ? i + 1 : 0));
+			for (i = 0; i < k; i++)
+				wdesc(f->desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
+			wdesc(f->desc, k, XT(0), 16 * m, VRQ_DESC_F_INDIRECT, 0);
+			offer(f, 0);
+			CHECK_EQ(pop_push(f), 1);
+			CHECK_EQ(f->ch.n, size);
+			CHECK_EQ(f->ch.ndesc, k + 1);
+			CHECK_EQ(f->ch.out_len, k);
+			for (i = k; i < f->ch.n; i++)
+				CHECK_EQ(g_segs[i].len, 0);
+		}
+	}
 
 	/* a zero-length segment needs no memory behind it */
 	wdesc(f->desc, 0, 0x1000, 0, 0, 0);
@@ -907,14 +982,15 @@ static int boundary_body(struct hfix *f, uint16_t size)
 	CHECK(g_segs[0].va == f->p.buf_mem + BUF_SIZE - 16);
 
 	/* an indirect table ending exactly at the end of xtra */
-	good_table(f, XTRA_SIZE - 32, 2);
-	wdesc(f->desc, 0, XT(XTRA_SIZE - 32), 32, VRQ_DESC_F_INDIRECT, 0);
+	good_table(f, XTRA_SIZE - 16 * tbl_n(f, 2), tbl_n(f, 2));
+	wdesc(f->desc, 0, XT(XTRA_SIZE - 16 * tbl_n(f, 2)), 16 * tbl_n(f, 2), VRQ_DESC_F_INDIRECT,
+	      0);
 	offer(f, 0);
 	CHECK_EQ(pop_push(f), 1);
-	CHECK_EQ(f->ch.n, 2);
+	CHECK_EQ(f->ch.n, tbl_n(f, 2));
 
 	/* total length exactly 2^32 - 1 */
-	if (g_huge) {
+	if (g_huge && size >= 2) {
 		t = xtbl(f, 0);
 		wdesc(t, 0, HUGE_DA, 0xfffffffeu, VRQ_DESC_F_NEXT, 1);
 		wdesc(t, 1, HUGE_DA + 7, 1, VRQ_DESC_F_WRITE, 0);
@@ -1338,7 +1414,9 @@ static int used_len_body(struct hfix *f, uint16_t size, unsigned feat)
 	void *tok;
 	uint32_t len = 0, cap;
 	unsigned i, n;
-	int multi = size >= 4 || (feat & F_IND);
+	int multi = size >= 4; /* 3 segments: at most the queue size */
+
+	(void)feat;
 
 	for (i = 0; i < 3; i++) {
 		uint16_t pos;
@@ -1658,6 +1736,9 @@ static uint16_t build_valid(struct fuzz *z)
 		struct vrq_split_desc *t = rnd_table(z, &da, &entries);
 
 		m = entries > 16 ? 16 : entries;
+		/* the chain bound: n - 1 ring segments plus m entries <= size */
+		if (m > f->size - (n - 1))
+			m = f->size - (n - 1);
 		/* readable entries only if the ring part had no writable */
 		for (k = 0; k < m; k++) {
 			uint32_t off = rndn(BUF_SIZE), len = rndn(257);
@@ -1722,7 +1803,7 @@ static int check_chain(struct fuzz *z, uint16_t want_head)
 
 	CHECK_EQ(c->head, want_head);
 	CHECK(c->head < f->size);
-	CHECK(c->n >= 1);
+	CHECK(c->n >= 1 && c->n <= f->size); /* a chain is at most size segments */
 	CHECK(c->n_out <= c->n);
 	CHECK(c->ndesc >= 1 && c->ndesc <= f->size);
 	for (i = 0; i < c->n; i++) {
@@ -2113,7 +2194,7 @@ static int df_add(struct dfz *z)
 	unsigned n = rndn((uint32_t)f->size + 1), i, k;
 
 	for (i = 0; i < n; i++) {
-		unsigned nseg = 1 + rndn(3), n_out = rndn(nseg + 1);
+		unsigned nseg = 1 + rndn(f->size < 3 ? f->size : 3), n_out = rndn(nseg + 1);
 		struct vrq_sg sg[3];
 		uint32_t cap = 0;
 		uint16_t head;
