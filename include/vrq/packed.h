@@ -502,6 +502,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used(struct vrq_packed_drv *q, void **
 		l = q->slot[id].in_len;
 	}
 complete:
+	/* clamped and counted, not fatal: see vrq_split_drv_get_used() */
 	if (VRQ_UNLIKELY(l > q->slot[id].in_len)) {
 		q->st.used_len_clamped++;
 		q->st.peer_err[VRQ_PEER_ERR_IDX(VRQ_EUSED_LEN)]++;
@@ -521,7 +522,14 @@ complete:
 	return 1;
 }
 
-/** @brief Take one used buffer (see vrq_split_drv_get_used()). */
+/**
+ * @brief Take one used buffer (see vrq_split_drv_get_used()).  A used len
+ *        above the writable capacity is clamped and counted (used_len_clamped,
+ *        peer_err[VRQ_EUSED_LEN]), the queue keeps running, as on the split
+ *        ring and for the same reasons; a used descriptor without WRITE
+ *        reports 0 bytes ("Element Length is reserved for used descriptors
+ *        without the VIRTQ_DESC_F_WRITE flag"), not counted.
+ */
 VRQ_INLINE int vrq_packed_drv_get_used(struct vrq_packed_drv *q, void **token, uint32_t *len)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_drv_get_used(q, token, len, DOM));

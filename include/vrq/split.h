@@ -565,6 +565,8 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_get_used(struct vrq_split_drv *q, void **to
 		l = q->slot[id].in_len;
 	}
 complete:
+	/* the one peer error that does not stop the queue: see
+	 * vrq_split_drv_get_used() */
 	if (VRQ_UNLIKELY(l > q->slot[id].in_len)) {
 		q->st.used_len_clamped++;
 		q->st.peer_err[VRQ_PEER_ERR_IDX(VRQ_EUSED_LEN)]++;
@@ -582,9 +584,26 @@ complete:
 
 /**
  * @brief Take one used buffer.
- * @return 1 with *token (and *len, bytes the device wrote, if non-NULL) set,
- *         0 if none is ready, or a negative peer error (the queue is then
- *         broken: counted, and every later call returns the same code).
+ *
+ * A used len above the buffer's writable capacity is the one peer error
+ * that does not stop the queue: *len is clamped to the capacity and the
+ * error is counted (st.used_len_clamped and st.peer_err[VRQ_EUSED_LEN],
+ * both), never returned.  Why: the length is the only field a device gets
+ * wrong without the ring being corrupt (the id and the index are checked
+ * and do stop the queue); the spec's legacy note says "many devices set len
+ * incorrectly" and drivers should ignore it where they can; Linux stopped
+ * the ring on it in v5.16-rc1 ("virtio_ring: validate used buffer length")
+ * and reverted that before v5.16 (f124034faa91: "breaking too many
+ * guests": vhost-vsock tx, OpenAMP rpmsg remotes and SCMI firmware report
+ * a length on device-readable buffers), and its virtio_ring checks no used
+ * length since; and the clamp already makes it harmless: the caller never
+ * reads past what it handed out as writable.  A caller that wants to treat
+ * it as fatal checks the counter.
+ *
+ * @return 1 with *token (and *len, bytes the device wrote, at most the
+ *         writable capacity, if non-NULL) set, 0 if none is ready, or a
+ *         negative peer error (the queue is then broken: counted, and every
+ *         later call returns the same code).
  */
 VRQ_INLINE int vrq_split_drv_get_used(struct vrq_split_drv *q, void **token, uint32_t *len)
 {

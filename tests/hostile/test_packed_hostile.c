@@ -12,10 +12,11 @@
  * in the previous lap.
  *
  * Part 2: valid chains right at every limit (a chain of exactly size
- * descriptors, also across the ring end, a 32768-entry indirect table, a
- * segment ending at a region's last byte, a total length of 2^32 - 1, flags
- * other than WRITE inside an indirect table, ids of non-last descriptors)
- * must pop: the checks are not off by one.
+ * descriptors, also across the ring end, an indirect table of exactly size
+ * entries, a segment ending at a region's last byte, a total length of
+ * 2^32 - 1, reserved flags (AVAIL, USED, undefined bits; not NEXT or
+ * INDIRECT, which Part 1 refuses) inside an indirect table, ids of non-last
+ * descriptors) must pop: the checks are not off by one.
  *
  * Part 3: a hostile DEVICE writes used descriptors directly against the
  * real driver role (vrq_packed_drv_get_used): used ids out of range or not
@@ -59,7 +60,8 @@
 
 #include "vrq_test.h"
 
-/* Largest chain: 32768 ring descriptors, or one 32768-entry indirect table. */
+/* Largest chain: size (<= 32768) ring descriptors or table entries; the
+ * array is larger so that a chain one too long would not stop at ESEGCAP. */
 #define SEG_CAP 65535u
 
 /* Extra regions added to each fixture's memory map after init. */

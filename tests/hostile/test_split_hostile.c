@@ -8,21 +8,27 @@
  * exact peer error code, count it once, stay stopped, and work again after
  * vrq_split_dev_reset() and a clean ring.
  *
- * Part 2: valid chains right at every limit (exactly size descriptors, a
- * 32768-entry indirect table, a segment ending at a region's last byte, a
- * total length of 2^32 - 1) must still pop: the checks are not off by one.
+ * Part 2: valid chains right at every limit (exactly size descriptors;
+ * k ring descriptors then a table of exactly size - k entries, size
+ * segments in all, the most a chain may have; a segment ending at a
+ * region's last byte, a total length of 2^32 - 1) must still pop: the
+ * checks are not off by one.  (One segment more is a Part 1 case.)
  *
  * Part 3: a hostile DEVICE writes the used ring directly against the real
  * driver role (vrq_split_drv_get_used): bad used idx, bad / stale ids,
  * IN_ORDER batches claiming more than used idx covers, used len above the
- * writable capacity (clamped and counted, not fatal).
+ * writable capacity (clamped and counted, not fatal: the documented
+ * exception).  Also local misuse of push: a head never popped, or pushed
+ * twice, is -VRQ_EINVAL and changes nothing.
  *
  * Part 4: randomized scribbling over the descriptor table, avail ring and
  * indirect tables (seeded xorshift, >= 200000 pops scaled by VRQ_TEST_SCALE);
  * every result must be 1, 0 or a peer error, every popped segment must lie
  * inside a registered region (checked against our own copy of the region
- * list, and touched so ASan sees it), and the peer_err counters must add up
- * to the errors returned.  Then the same idea against the driver: a random
+ * list, and touched so ASan sees it), no chain has more than size segments,
+ * a head kept in flight (a third of the pops are pushed only later) and
+ * offered again must be VRQ_EHEAD_INFLIGHT exactly, and the peer_err
+ * counters must add up to the errors returned.  Then the same idea against the driver: a random
  * hostile device (>= 100000 get_used, scaled) that is valid most of the time
  * (exact results expected) and malformed now and then.
  *
@@ -40,8 +46,8 @@
 
 #include "vrq_test.h"
 
-/* Largest possible chain: (size - 1) ring descriptors then a 32768-entry
- * indirect table; 65535 covers every size. */
+/* Largest chain the device accepts: size (<= 32768) segments; the array
+ * is larger so that a chain one too long would not stop at ESEGCAP. */
 #define SEG_CAP 65535u
 
 /* Extra regions added to each fixture's memory map after init (the device
