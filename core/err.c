@@ -27,6 +27,8 @@ static const char *const vrq_peer_text[] = {
 	P(VRQ_EID) = "peer: buffer id out of range",
 	P(VRQ_EID_INFLIGHT) = "peer: buffer id already in flight",
 	P(VRQ_EWRAP) = "peer: chain descriptor not marked available (wrong wrap bits)",
+	P(VRQ_EHEAD_INFLIGHT) = "peer: chain head made available again while still in flight",
+	P(VRQ_EINDIRECT_TABLE_NEXT) = "peer: NEXT flag on a descriptor inside a packed indirect table",
 };
 
 _Static_assert(sizeof(vrq_peer_text) / sizeof(vrq_peer_text[0]) == VRQ_PEER_ERR_COUNT,

@@ -150,7 +150,8 @@ static void drv_rebuild(struct vrq_split_drv *q)
 		q->slot[i].ndesc = 0;
 		q->slot[i].token = NULL;
 	}
-	q->avail_idx = q->avail_pub = q->kick_old = 0;
+	q->avail_idx = q->avail_pub = 0;
+	q->kick_pending = 0;
 	q->free_head = 0;
 	q->free_tail = (uint16_t)(q->size - 1);
 	q->num_free = q->size;
@@ -235,9 +236,10 @@ void vrq_split_drv_reset(struct vrq_split_drv *q)
 
 /* ---- device ---------------------------------------------------------------- */
 
+/* wcap[size] (IN_ORDER capacities), then inflight[size] (one byte per head) */
 size_t vrq_split_dev_priv_size(uint16_t size)
 {
-	return sizeof(uint32_t) * (size_t)size;
+	return (sizeof(uint32_t) + 1) * (size_t)size;
 }
 
 int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
@@ -264,15 +266,14 @@ int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
 	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
-	if (q->in_order) {
-		q->wcap = (uint32_t *)cfg->priv;
-		if (!q->wcap) {
-			q->wcap = (uint32_t *)calloc(cfg->size, sizeof(*q->wcap));
-			if (!q->wcap)
-				return -VRQ_ENOMEM;
-			q->priv_alloc = q->wcap;
-		}
+	q->wcap = (uint32_t *)cfg->priv;
+	if (!q->wcap) {
+		q->wcap = (uint32_t *)calloc(1, vrq_split_dev_priv_size(cfg->size));
+		if (!q->wcap)
+			return -VRQ_ENOMEM;
+		q->priv_alloc = q->wcap;
 	}
+	q->inflight = (uint8_t *)(q->wcap + cfg->size);
 	vrq_split_dev_reset(q);
 	return 0;
 }
@@ -282,6 +283,7 @@ void vrq_split_dev_fini(struct vrq_split_dev *q)
 	free(q->priv_alloc);
 	q->priv_alloc = NULL;
 	q->wcap = NULL;
+	q->inflight = NULL;
 }
 
 void vrq_split_dev_reset(struct vrq_split_dev *q)
@@ -295,7 +297,9 @@ void vrq_split_dev_reset(struct vrq_split_dev *q)
 	 */
 	vrq__shm_will_read(q->dom, q->used, 6 + sizeof(struct vrq_split_used_elem) * (size_t)q->size);
 	q->last_avail = q->avail_cache = 0;
-	q->used_idx = q->used_pub = q->notify_old = 0;
+	q->used_idx = q->used_pub = 0;
+	q->notify_pending = 0;
 	q->ino_n = 0;
+	memset(q->inflight, 0, q->size);
 	q->broken = 0;
 }

@@ -71,6 +71,8 @@ enum vrq_err {
 	VRQ_EID,		/**< packed: buffer id >= queue size */
 	VRQ_EID_INFLIGHT,	/**< packed: buffer id already in flight */
 	VRQ_EWRAP,		/**< packed: chain descriptor not marked available (wrap bits) */
+	VRQ_EHEAD_INFLIGHT,	/**< split: chain head made available again while in flight */
+	VRQ_EINDIRECT_TABLE_NEXT, /**< packed: NEXT set inside an indirect table */
 	VRQ_EPEER_LAST		/**< one past the last peer code (not a code) */
 };
 

@@ -143,9 +143,11 @@ VRQ_ALWAYS_INLINE void vrq__packed_ev_write(const enum vrq_domain DOM, struct vr
  * [0, 2 * size) (wrap 1 -> first lap, wrap 0 -> second) and the event
  * fires iff it lies among the last @p added positions before cur.  For
  * added < size this is Linux virtqueue_kick_prepare_packed()'s answer; it
- * stays exact up to two laps, where that arithmetic over-notifies.
+ * stays exact up to two laps, where that arithmetic over-notifies, and
+ * from two laps on every (position, wrap) pair was written: true, exactly.
+ * @p added is a 64-bit count so that it never wraps back to "few" or 0.
  */
-VRQ_ALWAYS_INLINE bool vrq__packed_need_event(uint32_t ev, uint16_t cur, bool wrap, uint16_t added,
+VRQ_ALWAYS_INLINE bool vrq__packed_need_event(uint32_t ev, uint16_t cur, bool wrap, uint64_t added,
 					      uint16_t size, bool event_idx)
 {
 	uint16_t flags = (uint16_t)(ev >> 16) & 3, off_wrap = (uint16_t)ev;
@@ -219,7 +221,7 @@ struct vrq_packed_drv {
 	bool pend;	     /**< an unpublished batch exists */
 	uint16_t pend_pos;   /**< its first descriptor */
 	uint16_t pend_flags; /**< and that descriptor's flags, stored last */
-	uint16_t kick_added; /**< descriptors published since the last kick decision */
+	uint64_t kick_added; /**< descriptors published since the last kick decision (never wraps) */
 	uint16_t pub_pos;    /**< next_avail at the last publish */
 	bool pub_wrap;	     /**< avail_wrap at the last publish */
 	uint32_t pub_seq;    /**< st.added at the last publish */
@@ -289,7 +291,9 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct
 	bool wrap = q->avail_wrap;
 	uint32_t in_len = 0;
 
-	if (VRQ_UNLIKELY(n == 0 || n > 0xffff))
+	/* "A driver MUST NOT create a descriptor list longer than the Queue
+	 * Size", indirect or not (the device refuses it too) */
+	if (VRQ_UNLIKELY(n == 0 || n > q->size))
 		return -VRQ_EINVAL;
 	if (VRQ_UNLIKELY(q->broken))
 		return q->broken;
@@ -346,7 +350,8 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct
 	return 0;
 }
 
-/** @brief Add one buffer (see vrq_split_drv_add()); visible after publish. */
+/** @brief Add one buffer of 1 to queue-size segments (see
+ *  vrq_split_drv_add()); visible after publish. */
 VRQ_INLINE int vrq_packed_drv_add(struct vrq_packed_drv *q, const struct vrq_sg *sg,
 				  unsigned n_out, unsigned n_in, void *token)
 {
@@ -376,7 +381,7 @@ VRQ_ALWAYS_INLINE void vrq__packed_drv_publish(struct vrq_packed_drv *q, const e
 	q->pub_pos = q->next_avail;
 	q->pub_wrap = q->avail_wrap;
 	q->pub_seq = (uint32_t)q->st.added;
-	q->kick_added = (uint16_t)(q->kick_added + q->batch_added);
+	q->kick_added += q->batch_added;
 	q->batch_added = 0;
 	q->st.publishes++;
 }
@@ -409,7 +414,7 @@ VRQ_INLINE int vrq_packed_drv_add_batch(struct vrq_packed_drv *q, const struct v
 VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
 						 const enum vrq_domain DOM)
 {
-	uint16_t added = q->kick_added;
+	uint64_t added = q->kick_added;
 	bool need;
 
 	if (!added)
@@ -428,7 +433,11 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
 	return need;
 }
 
-/** @brief Kick decision for everything published since the last one. */
+/**
+ * @brief Kick decision for everything published since the last one (see
+ *        vrq_split_drv_need_kick()): exact however many descriptors were
+ *        published since, because the count is private and 64 bits wide.
+ */
 VRQ_INLINE bool vrq_packed_drv_need_kick(struct vrq_packed_drv *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_drv_need_kick(q, DOM));
@@ -510,6 +519,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used(struct vrq_packed_drv *q, void **
 		l = q->slot[id].in_len;
 	}
 complete:
+	/* clamped and counted, not fatal: see vrq_split_drv_get_used() */
 	if (VRQ_UNLIKELY(l > q->slot[id].in_len)) {
 		q->st.used_len_clamped++;
 		q->st.peer_err[VRQ_PEER_ERR_IDX(VRQ_EUSED_LEN)]++;
@@ -529,7 +539,14 @@ complete:
 	return 1;
 }
 
-/** @brief Take one used buffer (see vrq_split_drv_get_used()). */
+/**
+ * @brief Take one used buffer (see vrq_split_drv_get_used()).  A used len
+ *        above the writable capacity is clamped and counted (used_len_clamped,
+ *        peer_err[VRQ_EUSED_LEN]), the queue keeps running, as on the split
+ *        ring and for the same reasons; a used descriptor without WRITE
+ *        reports 0 bytes ("Element Length is reserved for used descriptors
+ *        without the VIRTQ_DESC_F_WRITE flag"), not counted.
+ */
 VRQ_INLINE int vrq_packed_drv_get_used(struct vrq_packed_drv *q, void **token, uint32_t *len)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_drv_get_used(q, token, len, DOM));
@@ -626,7 +643,7 @@ struct vrq_packed_dev {
 	bool pend;	     /**< an unpublished used descriptor exists */
 	uint16_t pend_pos, pend_flags;
 	uint16_t batch_used;  /**< descriptors marked used since the last publish */
-	uint16_t notify_added; /**< descriptors published since the last decision */
+	uint64_t notify_added; /**< descriptors published since the last decision (never wraps) */
 	uint16_t pub_pos;      /**< next_used at the last publish */
 	bool pub_wrap;
 	uint16_t ino_n, ino_pos, ino_id; /**< IN_ORDER: pending batch */
@@ -703,7 +720,9 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_seg(struct vrq_packed_dev *q, struct vrq_c
  * Walk and validate the chain starting at next_avail, whose flags @p f0 were
  * read with acquire.  Each descriptor is copied once; the walk is bounded by
  * the ring size (VRQ_ELOOP) and every descriptor after the first must be
- * available in its own lap (VRQ_EWRAP).
+ * available in its own lap (VRQ_EWRAP).  An indirect descriptor is the only
+ * one of its chain and its table has 1 to size entries (VRQ_EINDIRECT_LEN):
+ * a chain has at most size segments either way.
  */
 VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0,
 					   struct vrq_chain *c, const enum vrq_domain DOM)
@@ -736,8 +755,8 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0
 			 * a scatter-gather list linked by NEXT" */
 			if (VRQ_UNLIKELY((f & VRQ_DESC_F_NEXT) || ndesc > 1))
 				return -VRQ_EINDIRECT_NEXT;
-			if (VRQ_UNLIKELY(len == 0 || len % sizeof(d) ||
-					 len / sizeof(d) > VRQ_QUEUE_SIZE_MAX))
+			/* a list is at most Queue Size long, a table too */
+			if (VRQ_UNLIKELY(len == 0 || len % sizeof(d) || len / sizeof(d) > q->size))
 				return -VRQ_EINDIRECT_LEN;
 			t = (const struct vrq_packed_desc *)vrq_mem_da_to_va(
 				q->mem, vrq_le64_to_cpu(d.addr), len);
@@ -747,13 +766,27 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0
 			cnt = len / sizeof(d);
 			for (i = 0; i < cnt; i++) {
 				struct vrq_packed_desc e;
+				uint16_t ef;
 
 				memcpy(&e, &t[i], sizeof(e));
-				/* only WRITE is valid inside; the rest is ignored */
+				ef = vrq_le16_to_cpu(e.flags);
+				/*
+				 * "The driver MUST NOT set any flags except
+				 * DESC_F_WRITE within an indirect descriptor".
+				 * INDIRECT (a nested table, refused as on the split
+				 * ring) and NEXT (a chain link, which a packed table
+				 * does not have: its length gives the entries) would
+				 * change what the chain is: refused.  The other
+				 * reserved bits (AVAIL, USED, ...) change nothing and
+				 * are ignored, as the spec says the device does.
+				 * One branch for both, taken only on bad input.
+				 */
+				if (VRQ_UNLIKELY(ef & (VRQ_DESC_F_INDIRECT | VRQ_DESC_F_NEXT)))
+					return (ef & VRQ_DESC_F_INDIRECT) ? -VRQ_EINDIRECT_NESTED
+									  : -VRQ_EINDIRECT_TABLE_NEXT;
 				rc = vrq__packed_dev_seg(q, c, vrq_le64_to_cpu(e.addr),
 							 vrq_le32_to_cpu(e.len),
-							 vrq_le16_to_cpu(e.flags) & VRQ_DESC_F_WRITE,
-							 &out, &in);
+							 ef & VRQ_DESC_F_WRITE, &out, &in);
 				if (VRQ_UNLIKELY(rc))
 					return rc;
 			}
@@ -888,7 +921,7 @@ VRQ_ALWAYS_INLINE void vrq__packed_dev_publish(struct vrq_packed_dev *q, const e
 	q->pend = false;
 	q->pub_pos = q->next_used;
 	q->pub_wrap = q->used_wrap;
-	q->notify_added = (uint16_t)(q->notify_added + q->batch_used);
+	q->notify_added += q->batch_used;
 	q->batch_used = 0;
 	q->st.publishes++;
 }
@@ -902,7 +935,7 @@ VRQ_INLINE void vrq_packed_dev_publish(struct vrq_packed_dev *q)
 VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
 						   const enum vrq_domain DOM)
 {
-	uint16_t added = q->notify_added;
+	uint64_t added = q->notify_added;
 	bool need;
 
 	if (!added)
@@ -921,7 +954,8 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
 	return need;
 }
 
-/** @brief Interrupt decision for everything published since the last one. */
+/** @brief Interrupt decision for everything published since the last one
+ *  (exact however many, as vrq_packed_drv_need_kick()). */
 VRQ_INLINE bool vrq_packed_dev_need_notify(struct vrq_packed_dev *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_dev_need_notify(q, DOM));

@@ -148,7 +148,6 @@ struct vrq_split_drv {
 	/* hot, private */
 	uint16_t avail_idx; /**< next avail slot (published up to avail_pub) */
 	uint16_t avail_pub; /**< last value stored to avail->idx */
-	uint16_t kick_old;  /**< avail idx at the previous kick decision */
 	uint16_t free_head; /**< free list head; IN_ORDER: next descriptor in ring order */
 	uint16_t free_tail; /**< free list tail (FIFO: see vrq__split_drv_free()) */
 	uint16_t num_free;
@@ -158,6 +157,7 @@ struct vrq_split_drv {
 	uint16_t ino_batch_id; /**< IN_ORDER: id of the pending batch's last buffer */
 	uint16_t ino_batch_left; /**< IN_ORDER: used entries the batch may still cover */
 	uint32_t pub_seq;	 /**< st.added at the last publish */
+	uint64_t kick_pending;	 /**< buffers published since the last kick decision (never wraps) */
 	uint32_t ino_batch_len;
 	bool ino_batch; /**< IN_ORDER: a used entry is being expanded */
 	uint32_t detach_pos; /**< vrq_split_drv_detach() cursor */
@@ -301,7 +301,9 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_add(struct vrq_split_drv *q, const struct v
 	uint16_t head = q->free_head, last, need;
 	uint32_t in_len;
 
-	if (VRQ_UNLIKELY(n == 0 || n > 0xffff))
+	/* "A driver MUST NOT create a descriptor chain longer than the Queue
+	 * Size", indirect or not (the device refuses it too) */
+	if (VRQ_UNLIKELY(n == 0 || n > q->size))
 		return -VRQ_EINVAL;
 	if (!ind && q->indirect && n > 1 && n <= q->ind_max) {
 		/* pool table i belongs to ring descriptor i: no allocator needed */
@@ -337,12 +339,15 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_add(struct vrq_split_drv *q, const struct v
 
 /**
  * @brief Add one buffer: @p n_out device-readable segments then @p n_in
- *        device-writable ones.  Buffers of two or more segments go through the
- *        indirect pool when INDIRECT_DESC is negotiated and a pool with
- *        tables of at least that many entries was configured.  Not visible to the device until
+ *        device-writable ones, 1 to queue-size segments in all (the spec
+ *        bounds every chain, indirect ones too, by the queue size).
+ *        Buffers of two or more segments go through the indirect pool when
+ *        INDIRECT_DESC is negotiated and a pool with tables of at least that
+ *        many entries was configured.  Not visible to the device until
  *        vrq_split_drv_publish().
- * @return 0, -VRQ_ENOSPC (not enough free descriptors), -VRQ_EINVAL, or the
- *         queue's error if it is broken.
+ * @return 0, -VRQ_ENOSPC (not enough free descriptors), -VRQ_EINVAL (no
+ *         segment, or more than the queue size), or the queue's error if it
+ *         is broken.
  */
 VRQ_INLINE int vrq_split_drv_add(struct vrq_split_drv *q, const struct vrq_sg *sg,
 				 unsigned n_out, unsigned n_in, void *token)
@@ -372,6 +377,7 @@ VRQ_ALWAYS_INLINE void vrq__split_drv_publish(struct vrq_split_drv *q, const enu
 	/* R1: descriptors and ring entries before the index; pairs with A1 in
 	 * vrq__split_dev_pop(). */
 	vrq__store_release16(DOM, &q->avail->idx, q->avail_idx);
+	q->kick_pending += (uint16_t)(q->avail_idx - q->avail_pub);
 	q->avail_pub = q->avail_idx;
 	q->pub_seq = (uint32_t)q->st.added;
 	q->st.publishes++;
@@ -406,20 +412,30 @@ VRQ_INLINE int vrq_split_drv_add_batch(struct vrq_split_drv *q, const struct vrq
 	});
 }
 
+/*
+ * The decision window is every buffer published since the previous
+ * decision: [old, cur) with old = cur - n.  The 16-bit indices alone cannot
+ * tell "nothing new" from "2^16 new", so n is a private 64-bit count kept by
+ * publish (one add per publish, private memory: no shared access, no
+ * branch).  With n >= 2^16 every avail index was written at least once in
+ * the window, the avail_event one included: "notify" is then the exact
+ * answer, not a guess (Linux forces a kick after 2^16 - 1 adds instead).
+ */
 VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const enum vrq_domain DOM)
 {
-	uint16_t old = q->kick_old, cur = q->avail_pub;
+	uint64_t n = q->kick_pending;
+	uint16_t cur = q->avail_pub, old = (uint16_t)(cur - n);
 	bool need;
 
-	if (cur == old)
+	if (!n)
 		return false;
-	q->kick_old = cur;
+	q->kick_pending = 0;
 	VRQ_TEST_HOOK(f1_pre);
 	/* F1: avail->idx store (R1) before the avail_event / flags load;
 	 * pairs with F4 in vrq__split_dev_enable_kick(). */
 	VRQ__FENCE(DOM, 1);
 	if (q->event_idx)
-		need = vrq_need_event(vrq__read16(DOM, q->avail_event), cur, old);
+		need = n > 0xffff || vrq_need_event(vrq__read16(DOM, q->avail_event), cur, old);
 	else
 		need = !(vrq__read16(DOM, &q->used->flags) & VRQ_USED_F_NO_NOTIFY);
 	if (need)
@@ -431,8 +447,12 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const e
 
 /**
  * @brief Kick decision for everything published since the last decision:
- *        true if the device asked to be notified (EVENT_IDX avail_event, or
- *        used->flags without NO_NOTIFY).  Counts kicks and suppressions.
+ *        true if the device asked to be notified (EVENT_IDX: avail_event is
+ *        among the avail entries published since then, which is always the
+ *        case once 2^16 or more were; flags: used->flags without
+ *        NO_NOTIFY).  Exact however many buffers were published since the
+ *        previous decision.  False, and not counted, if nothing was
+ *        published since; otherwise counts a kick or a suppression.
  */
 VRQ_INLINE bool vrq_split_drv_need_kick(struct vrq_split_drv *q)
 {
@@ -545,6 +565,8 @@ VRQ_ALWAYS_INLINE int vrq__split_drv_get_used(struct vrq_split_drv *q, void **to
 		l = q->slot[id].in_len;
 	}
 complete:
+	/* the one peer error that does not stop the queue: see
+	 * vrq_split_drv_get_used() */
 	if (VRQ_UNLIKELY(l > q->slot[id].in_len)) {
 		q->st.used_len_clamped++;
 		q->st.peer_err[VRQ_PEER_ERR_IDX(VRQ_EUSED_LEN)]++;
@@ -562,9 +584,26 @@ complete:
 
 /**
  * @brief Take one used buffer.
- * @return 1 with *token (and *len, bytes the device wrote, if non-NULL) set,
- *         0 if none is ready, or a negative peer error (the queue is then
- *         broken: counted, and every later call returns the same code).
+ *
+ * A used len above the buffer's writable capacity is the one peer error
+ * that does not stop the queue: *len is clamped to the capacity and the
+ * error is counted (st.used_len_clamped and st.peer_err[VRQ_EUSED_LEN],
+ * both), never returned.  Why: the length is the only field a device gets
+ * wrong without the ring being corrupt (the id and the index are checked
+ * and do stop the queue); the spec's legacy note says "many devices set len
+ * incorrectly" and drivers should ignore it where they can; Linux stopped
+ * the ring on it in v5.16-rc1 ("virtio_ring: validate used buffer length")
+ * and reverted that before v5.16 (f124034faa91: "breaking too many
+ * guests": vhost-vsock tx, OpenAMP rpmsg remotes and SCMI firmware report
+ * a length on device-readable buffers), and its virtio_ring checks no used
+ * length since; and the clamp already makes it harmless: the caller never
+ * reads past what it handed out as writable.  A caller that wants to treat
+ * it as fatal checks the counter.
+ *
+ * @return 1 with *token (and *len, bytes the device wrote, at most the
+ *         writable capacity, if non-NULL) set, 0 if none is ready, or a
+ *         negative peer error (the queue is then broken: counted, and every
+ *         later call returns the same code).
  */
 VRQ_INLINE int vrq_split_drv_get_used(struct vrq_split_drv *q, void **token, uint32_t *len)
 {
@@ -655,6 +694,7 @@ struct vrq_split_dev {
 	const struct vrq_mem *mem;
 	const struct vrq_mem_region *mem_hint; /**< last region a segment resolved to */
 	uint32_t *wcap; /**< IN_ORDER: writable capacity per head (private) */
+	uint8_t *inflight; /**< per head: 1 from pop to push (private) */
 	uint16_t size, mask;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order, idx_cache;
@@ -663,17 +703,18 @@ struct vrq_split_dev {
 	uint16_t avail_cache; /**< cached avail->idx */
 	uint16_t used_idx;    /**< next used slot (published up to used_pub) */
 	uint16_t used_pub;    /**< last value stored to used->idx */
-	uint16_t notify_old;  /**< used idx at the previous notify decision */
 	uint16_t ino_n;	      /**< IN_ORDER: buffers in the pending batch */
 	uint16_t ino_pos;     /**< IN_ORDER: used slot of the pending batch */
 	uint16_t ino_id;      /**< IN_ORDER: last buffer of the pending batch */
 	uint32_t ino_len;
+	uint64_t notify_pending; /**< used entries published since the last notify decision */
 	int broken; /**< 0 or the negative VRQ_E* code that stopped the queue */
 	void *priv_alloc;
 	struct vrq_dev_stats st;
 };
 
-/** @brief Bytes of private device state for @p size descriptors. */
+/** @brief Bytes of private device state for @p size descriptors (IN_ORDER
+ *  capacities and the in-flight byte of each head; 4-byte aligned). */
 size_t vrq_split_dev_priv_size(uint16_t size);
 
 /**
@@ -685,7 +726,8 @@ int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 /** @brief Free what init allocated. */
 void vrq_split_dev_fini(struct vrq_split_dev *q);
 
-/** @brief Queue reset, device side: forget all progress (indices to 0). */
+/** @brief Queue reset, device side: forget all progress (indices to 0,
+ *  no head in flight). */
 void vrq_split_dev_reset(struct vrq_split_dev *q);
 
 /** @brief 0, or the negative VRQ_E* code that stopped the queue.  A device
@@ -707,6 +749,9 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_error(struct vrq_split_dev *q, int err)
  * local (no double fetch); every index is checked against the table it
  * indexes; each table is walked at most (entries) steps, so a loop ends in
  * VRQ_ELOOP; segment and indirect addresses must lie in registered memory.
+ * A chain has at most q->size segments: at most size ring descriptors
+ * (VRQ_ELOOP past that), and an indirect table after k ring descriptors
+ * has at most size - k entries (VRQ_EINDIRECT_LEN).
  */
 VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head,
 					  struct vrq_chain *c, const enum vrq_domain DOM)
@@ -720,6 +765,9 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 
 	if (VRQ_UNLIKELY(head >= q->size))
 		return -VRQ_EHEAD;
+	/* popped and not pushed yet: the driver made it available twice */
+	if (VRQ_UNLIKELY(q->inflight[head]))
+		return -VRQ_EHEAD_INFLIGHT;
 	for (;;) {
 		struct vrq_split_desc d;
 		uint16_t flags;
@@ -743,8 +791,12 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_walk(struct vrq_split_dev *q, uint16_t head
 				return -VRQ_EINDIRECT_FEATURE;
 			if (VRQ_UNLIKELY(flags & VRQ_DESC_F_NEXT))
 				return -VRQ_EINDIRECT_NEXT;
+			/* the table's entries (all len / 16 of them) come on top
+			 * of the n ring descriptors before it: together at most
+			 * the queue size ("A driver MUST NOT create a descriptor
+			 * chain longer than the Queue Size of the device") */
 			if (VRQ_UNLIKELY(len == 0 || len % sizeof(d) ||
-					 len / sizeof(d) > VRQ_QUEUE_SIZE_MAX))
+					 len / sizeof(d) > (uint32_t)(q->size - n)))
 				return -VRQ_EINDIRECT_LEN;
 			t = (const struct vrq_split_desc *)vrq_mem_da_to_va(q->mem, addr, len);
 			if (VRQ_UNLIKELY(!t))
@@ -826,6 +878,7 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_pop(struct vrq_split_dev *q, struct vrq_cha
 	}
 	if (q->in_order)
 		q->wcap[head] = c->in_len;
+	q->inflight[head] = 1;
 	q->last_avail++;
 	q->st.popped++;
 	return 1;
@@ -833,7 +886,11 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_pop(struct vrq_split_dev *q, struct vrq_cha
 
 /**
  * @brief Pop and validate the next available chain into @p c (bound with
- *        vrq_chain_init()).
+ *        vrq_chain_init()).  The device remembers which heads it popped and
+ *        has not pushed yet (one private byte per head): a head the driver
+ *        makes available again before it was pushed is VRQ_EHEAD_INFLIGHT.
+ *        (A chain that only shares a non-head descriptor with one in
+ *        flight is not detected: that would cost a walk per push.)
  * @return 1 with @p c filled, 0 if the ring is empty, -VRQ_ESEGCAP if the
  *         chain has more segments than c->cap (nothing consumed), or a
  *         negative peer error: counted, the queue is then broken and every
@@ -858,8 +915,10 @@ VRQ_ALWAYS_INLINE void vrq__split_dev_put_used(struct vrq_split_dev *q, uint16_t
 VRQ_ALWAYS_INLINE int vrq__split_dev_push(struct vrq_split_dev *q, uint16_t head, uint32_t len,
 					  const enum vrq_domain DOM)
 {
-	if (VRQ_UNLIKELY(head >= q->size))
+	/* only a head popped and not pushed yet (a local error: nothing changes) */
+	if (VRQ_UNLIKELY(head >= q->size || !q->inflight[head]))
 		return -VRQ_EINVAL;
+	q->inflight[head] = 0;
 	if (q->in_order) {
 		/* One used entry per run of buffers; only a buffer used
 		 * completely may be folded into the next one's entry. */
@@ -884,6 +943,8 @@ VRQ_ALWAYS_INLINE int vrq__split_dev_push(struct vrq_split_dev *q, uint16_t head
  * @brief Mark the chain with id @p head used, @p len bytes written.  Not
  *        visible to the driver until vrq_split_dev_publish().  With IN_ORDER
  *        buffers must be pushed in the order they were popped.
+ * @return 0, or -VRQ_EINVAL if @p head is not a chain popped and not yet
+ *         pushed (out of range, never popped, pushed twice): nothing changes.
  */
 VRQ_INLINE int vrq_split_dev_push(struct vrq_split_dev *q, uint16_t head, uint32_t len)
 {
@@ -901,6 +962,7 @@ VRQ_ALWAYS_INLINE void vrq__split_dev_publish(struct vrq_split_dev *q, const enu
 	/* R2: used entries before the index; pairs with A2 in
 	 * vrq__split_drv_more_used(). */
 	vrq__store_release16(DOM, &q->used->idx, q->used_idx);
+	q->notify_pending += (uint16_t)(q->used_idx - q->used_pub);
 	q->used_pub = q->used_idx;
 	q->st.publishes++;
 }
@@ -911,21 +973,23 @@ VRQ_INLINE void vrq_split_dev_publish(struct vrq_split_dev *q)
 	VRQ__DOM_DISPATCH(q->dom, vrq__split_dev_publish(q, DOM); return);
 }
 
+/* Same window as vrq__split_drv_need_kick(), over used entries. */
 VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
 						  const enum vrq_domain DOM)
 {
-	uint16_t old = q->notify_old, cur = q->used_pub;
+	uint64_t n = q->notify_pending;
+	uint16_t cur = q->used_pub, old = (uint16_t)(cur - n);
 	bool need;
 
-	if (cur == old)
+	if (!n)
 		return false;
-	q->notify_old = cur;
+	q->notify_pending = 0;
 	VRQ_TEST_HOOK(f2_pre);
 	/* F2: used->idx store (R2) before the used_event / flags load; pairs
 	 * with F3 in vrq__split_drv_enable_cb(). */
 	VRQ__FENCE(DOM, 2);
 	if (q->event_idx)
-		need = vrq_need_event(vrq__read16(DOM, q->used_event), cur, old);
+		need = n > 0xffff || vrq_need_event(vrq__read16(DOM, q->used_event), cur, old);
 	else
 		need = !(vrq__read16(DOM, &q->avail->flags) & VRQ_AVAIL_F_NO_INTERRUPT);
 	if (need)
@@ -937,7 +1001,11 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
 
 /**
  * @brief Interrupt decision for everything published since the last one:
- *        true if the driver asked for a used-buffer notification.
+ *        true if the driver asked for a used-buffer notification (EVENT_IDX:
+ *        used_event among the used entries published since then, always
+ *        the case once 2^16 or more were; flags: avail->flags without
+ *        NO_INTERRUPT).  Exact however many were published; false, and
+ *        not counted, if nothing was.
  */
 VRQ_INLINE bool vrq_split_dev_need_notify(struct vrq_split_dev *q)
 {

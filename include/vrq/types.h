@@ -88,7 +88,8 @@ struct vrq_drv_stats {
 	uint64_t publishes;	 /**< avail idx stores */
 	uint64_t kicks;		 /**< kick decisions that said "notify" */
 	uint64_t kicks_suppressed; /**< kick decisions suppressed by the device */
-	uint64_t used_len_clamped; /**< used len > writable capacity (clamped) */
+	uint64_t used_len_clamped; /**< used len > writable capacity: clamped, counted in
+				       peer_err[VRQ_EUSED_LEN] too, the queue keeps running */
 	uint64_t peer_err[VRQ_PEER_ERR_COUNT]; /**< per VRQ_E* peer code */
 };
 

@@ -83,7 +83,7 @@ static void fz_check_chain(const struct vrq_chain *c, const struct fz_region *re
 	unsigned i;
 
 	if (c->head != want_id || c->head >= size || c->ndesc == 0 || c->ndesc > size ||
-	    c->n_out > c->n)
+	    c->n == 0 || c->n > size || c->n_out > c->n)
 		fail("chain header", 1);
 	for (i = 0; i < c->n; i++) {
 		const struct vrq_seg *s = &c->seg[i];
@@ -114,7 +114,8 @@ static int fz_is_peer(int rc)
 	return rc == -VRQ_ELOOP || rc == -VRQ_EINDIRECT_FEATURE || rc == -VRQ_EINDIRECT_NEXT ||
 	       rc == -VRQ_EINDIRECT_LEN || rc == -VRQ_EINDIRECT_ADDR || rc == -VRQ_ETOTAL_LEN ||
 	       rc == -VRQ_EORDER || rc == -VRQ_EADDR || rc == -VRQ_EID ||
-	       rc == -VRQ_EID_INFLIGHT || rc == -VRQ_EWRAP;
+	       rc == -VRQ_EID_INFLIGHT || rc == -VRQ_EWRAP || rc == -VRQ_EINDIRECT_NESTED ||
+	       rc == -VRQ_EINDIRECT_TABLE_NEXT;
 }
 
 /* The id the chain at the device's position ends with, read as the spec

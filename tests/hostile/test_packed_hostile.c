@@ -12,10 +12,11 @@
  * in the previous lap.
  *
  * Part 2: valid chains right at every limit (a chain of exactly size
- * descriptors, also across the ring end, a 32768-entry indirect table, a
- * segment ending at a region's last byte, a total length of 2^32 - 1, flags
- * other than WRITE inside an indirect table, ids of non-last descriptors)
- * must pop: the checks are not off by one.
+ * descriptors, also across the ring end, an indirect table of exactly size
+ * entries, a segment ending at a region's last byte, a total length of
+ * 2^32 - 1, reserved flags (AVAIL, USED, undefined bits; not NEXT or
+ * INDIRECT, which Part 1 refuses) inside an indirect table, ids of non-last
+ * descriptors) must pop: the checks are not off by one.
  *
  * Part 3: a hostile DEVICE writes used descriptors directly against the
  * real driver role (vrq_packed_drv_get_used): used ids out of range or not
@@ -59,7 +60,8 @@
 
 #include "vrq_test.h"
 
-/* Largest chain: 32768 ring descriptors, or one 32768-entry indirect table. */
+/* Largest chain: size (<= 32768) ring descriptors or table entries; the
+ * array is larger so that a chain one too long would not stop at ESEGCAP. */
 #define SEG_CAP 65535u
 
 /* Extra regions added to each fixture's memory map after init. */
@@ -80,6 +82,8 @@
 #define NX ((uint16_t)VRQ_DESC_F_NEXT)
 #define WR ((uint16_t)VRQ_DESC_F_WRITE)
 #define IN ((uint16_t)VRQ_DESC_F_INDIRECT)
+/* Flag bits the spec defines nowhere (reserved everywhere). */
+#define RSV ((uint16_t)0x7f78)
 
 static struct vrq_seg g_segs[SEG_CAP];
 static void *g_huge; /* 4 GiB PROT_NONE reservation, or NULL */
@@ -403,7 +407,7 @@ static int recover_dev(struct hfix *f, int code)
 	sg[0].len = 24;
 	sg[1].addr = BUF(64);
 	sg[1].len = 8;
-	if (two || (f->feat & F_IND)) {
+	if (two) {
 		CHECK_EQ(vrq_vq_drv_add(&f->p.drv, sg, 1, 1, (void *)sg), 0);
 	} else {
 		CHECK_EQ(vrq_vq_drv_add(&f->p.drv, sg + 1, 0, 1, (void *)sg), 0);
@@ -641,6 +645,13 @@ static int s_loop_write(struct hfix *f)
 }
 
 /* indirect */
+
+/* Entries of a table that fits a chain of this queue (at most size). */
+static unsigned tbl_n(const struct hfix *f, unsigned want)
+{
+	return want < f->size ? want : f->size;
+}
+
 static void good_table(struct hfix *f, size_t off, unsigned n)
 {
 	struct vrq_packed_desc *t = xtbl(f, off);
@@ -652,15 +663,15 @@ static void good_table(struct hfix *f, size_t off, unsigned n)
 
 static int s_ind_feature(struct hfix *f)
 {
-	good_table(f, 0, 4);
-	hone(f, XT(0), 64, 0, IN);
+	good_table(f, 0, tbl_n(f, 4));
+	hone(f, XT(0), 16 * tbl_n(f, 4), 0, IN);
 	return 0;
 }
 
 static int s_ind_next(struct hfix *f)
 {
-	good_table(f, 0, 4);
-	hput(f, XT(0), 64, 0, IN | NX);
+	good_table(f, 0, tbl_n(f, 4));
+	hput(f, XT(0), 16 * tbl_n(f, 4), 0, IN | NX);
 	hput(f, BUF(0), 16, 0, 0);
 	hend(f);
 	return 0;
@@ -668,9 +679,9 @@ static int s_ind_next(struct hfix *f)
 
 static int s_ind_after_next(struct hfix *f)
 {
-	good_table(f, 0, 4);
+	good_table(f, 0, tbl_n(f, 4));
 	hput(f, BUF(0), 16, 0, NX);
-	hput(f, XT(0), 64, 0, IN);
+	hput(f, XT(0), 16 * tbl_n(f, 4), 0, IN);
 	hend(f);
 	return 0;
 }
@@ -681,9 +692,71 @@ static int s_ind_after_next_straddle(struct hfix *f)
 	return s_ind_after_next(f);
 }
 
+/* Flags inside an indirect table: only WRITE is valid ("The driver MUST
+ * NOT set any flags except DESC_F_WRITE within an indirect descriptor");
+ * INDIRECT (nested) and NEXT change the chain and are refused. */
+static int ind_entry_flags(struct hfix *f, unsigned at, uint16_t fl)
+{
+	struct vrq_packed_desc *t = xtbl(f, 0);
+	unsigned n = f->size < 4 ? f->size : 4;
+
+	good_table(f, 0, n);
+	good_table(f, 4096, n); /* a valid table for the nested entry to name */
+	wraw(t, at < n ? at : n - 1, XT(4096), 16 * n, 0, fl);
+	hone(f, XT(0), 16 * n, 0, IN);
+	return 0;
+}
+
+static int s_ind_nested_first(struct hfix *f)
+{
+	return ind_entry_flags(f, 0, IN);
+}
+static int s_ind_nested_last(struct hfix *f)
+{
+	return ind_entry_flags(f, 3, IN | WR);
+}
+static int s_ind_nested_next(struct hfix *f)
+{
+	return ind_entry_flags(f, 1, IN | NX);
+}
+static int s_ind_tbl_next_first(struct hfix *f)
+{
+	return ind_entry_flags(f, 0, NX);
+}
+static int s_ind_tbl_next_last(struct hfix *f)
+{
+	return ind_entry_flags(f, 3, NX | WR | AV);
+}
+
+/* A split-style table: NEXT on all but the last entry. */
+static int s_ind_tbl_next_split_style(struct hfix *f)
+{
+	struct vrq_packed_desc *t = xtbl(f, 0);
+	unsigned n = f->size < 4 ? f->size : 4, i;
+
+	for (i = 0; i < n; i++)
+		wraw(t, i, BUF(16 * i), 16, (uint16_t)(i + 1), (uint16_t)(i + 1 < n ? NX : 0));
+	if (n == 1)
+		t[0].flags = vrq_cpu_to_le16(NX);
+	hone(f, XT(0), 16 * n, 0, IN);
+	return 0;
+}
+
+/* NEXT in a table in the driver's pool, after the ring wrapped. */
+static int s_ind_tbl_next_pool_wrap(struct hfix *f)
+{
+	struct vrq_packed_desc *t = (struct vrq_packed_desc *)f->p.cfg.ind_pool;
+
+	CHECK(progress(f, f->size) == 0);
+	wraw(t, 0, BUF(0), 16, 0, 0);
+	wraw(t, f->size >= 2 ? 1 : 0, BUF(16), 16, 0, WR | NX);
+	hone(f, f->p.cfg.ind_pool_da, f->size >= 2 ? 32 : 16, 0, IN);
+	return 0;
+}
+
 static int ind_len(struct hfix *f, uint32_t len)
 {
-	good_table(f, 0, 4);
+	good_table(f, 0, tbl_n(f, 4));
 	hone(f, XT(0), len, 0, IN);
 	return 0;
 }
@@ -709,37 +782,50 @@ static int s_ind_len_huge(struct hfix *f)
 	return ind_len(f, 0xfffffff0u);
 }
 
+/* "A driver MUST NOT create a descriptor list longer than the Queue Size":
+ * a table of size + 1 entries (the largest, size, pops: see the boundary). */
+static int s_ind_len_size1(struct hfix *f)
+{
+	return ind_len(f, 16u * ((uint32_t)f->size + 1));
+}
+
 static int s_ind_addr_outside(struct hfix *f)
 {
-	hone(f, 0x1000, 64, 0, IN);
+	hone(f, 0x1000, 16 * tbl_n(f, 4), 0, IN);
+	return 0;
+}
+
+/* A table of 1 or 2 entries (the queue size bounds it) whose last 8 bytes
+ * lie past @p end (a region end). */
+static int ind_past(struct hfix *f, uint64_t end)
+{
+	uint32_t len = 16 * tbl_n(f, 2);
+
+	hone(f, end - len + 8, len, 0, IN);
 	return 0;
 }
 
 static int s_ind_addr_buf_end(struct hfix *f)
 {
-	/* starts 16 bytes before the end of the buffer region, 32 long */
-	hone(f, BUF(BUF_SIZE - 16), 32, 0, IN);
-	return 0;
+	return ind_past(f, BUF(BUF_SIZE));
 }
 
 static int s_ind_addr_ring_end(struct hfix *f)
 {
-	hone(f, VRQ_TEST_RING_DA + f->p.ring_bytes - 16, 32, 0, IN);
-	return 0;
+	return ind_past(f, VRQ_TEST_RING_DA + f->p.ring_bytes);
 }
 
 static int s_ind_addr_straddle(struct hfix *f)
 {
-	/* last entry of xtra + first of the adjacent region: both registered,
-	 * but not one region */
+	/* the end of xtra and the start of the adjacent region: both
+	 * registered, but not one region */
 	good_table(f, XTRA_SIZE - 16, 1);
-	hone(f, XT(XTRA_SIZE - 16), 32, 0, IN);
-	return 0;
+	return ind_past(f, XT(XTRA_SIZE));
 }
 
 static int s_ind_addr_wrap(struct hfix *f)
 {
-	hone(f, UINT64_MAX - 15, 32, 0, IN);
+	hone(f, UINT64_MAX - 7, 16 * tbl_n(f, 2), 0, IN);
 	return 0;
 }
 
@@ -898,11 +984,24 @@ static const struct dcase dcases[] = {
 	{"INDIRECT after a NEXT descriptor", -VRQ_EINDIRECT_NEXT, 2, F_IND, 0, s_ind_after_next},
 	{"INDIRECT after a NEXT descriptor across the ring end", -VRQ_EINDIRECT_NEXT, 2, F_IND, 0,
 	 s_ind_after_next_straddle},
+	{"INDIRECT in the first table entry", -VRQ_EINDIRECT_NESTED, 1, F_IND, 0, s_ind_nested_first},
+	{"INDIRECT|WRITE in the last table entry", -VRQ_EINDIRECT_NESTED, 1, F_IND, 0,
+	 s_ind_nested_last},
+	{"INDIRECT|NEXT in a table entry", -VRQ_EINDIRECT_NESTED, 1, F_IND, 0, s_ind_nested_next},
+	{"NEXT in the first table entry", -VRQ_EINDIRECT_TABLE_NEXT, 1, F_IND, 0,
+	 s_ind_tbl_next_first},
+	{"NEXT|WRITE|AVAIL in the last table entry", -VRQ_EINDIRECT_TABLE_NEXT, 1, F_IND, 0,
+	 s_ind_tbl_next_last},
+	{"split-style table: NEXT on all but the last", -VRQ_EINDIRECT_TABLE_NEXT, 1, F_IND, 0,
+	 s_ind_tbl_next_split_style},
+	{"NEXT in a pool table after a wrap", -VRQ_EINDIRECT_TABLE_NEXT, 1, F_IND, 0,
+	 s_ind_tbl_next_pool_wrap},
 	{"indirect len 0", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len0},
 	{"indirect len 15", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len15},
 	{"indirect len 17", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len17},
 	{"indirect 32769 entries", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_big},
 	{"indirect len 0xfffffff0", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_huge},
+	{"indirect table of size + 1 entries", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_size1},
 	{"indirect table outside memory", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0, s_ind_addr_outside},
 	{"indirect table past buffer region end", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0,
 	 s_ind_addr_buf_end},
@@ -912,18 +1011,18 @@ static const struct dcase dcases[] = {
 	 s_ind_addr_straddle},
 	{"indirect table at 2^64-16 (wrap)", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0, s_ind_addr_wrap},
 	{"total len: 2 x 0xffffffff (ring)", -VRQ_ETOTAL_LEN, 2, 0, 1, s_total_ring},
-	{"total len: 3 segments (indirect)", -VRQ_ETOTAL_LEN, 1, F_IND, 1, s_total_ind},
-	{"total len: 0xffffffff + 1", -VRQ_ETOTAL_LEN, 1, F_IND, 1, s_total_mixed},
+	{"total len: 3 segments (indirect)", -VRQ_ETOTAL_LEN, 3, F_IND, 1, s_total_ind},
+	{"total len: 0xffffffff + 1", -VRQ_ETOTAL_LEN, 2, F_IND, 1, s_total_mixed},
 	{"readable after writable (ring)", -VRQ_EORDER, 2, 0, 0, s_order_ring},
-	{"readable after writable (indirect)", -VRQ_EORDER, 1, F_IND, 0, s_order_ind},
-	{"readable after 0-length writable", -VRQ_EORDER, 1, F_IND, 0, s_order_zero_write},
+	{"readable after writable (indirect)", -VRQ_EORDER, 3, F_IND, 0, s_order_ind},
+	{"readable after 0-length writable", -VRQ_EORDER, 2, F_IND, 0, s_order_zero_write},
 	{"readable after writable across the ring end", -VRQ_EORDER, 3, 0, 0, s_order_straddle},
 	{"segment outside memory", -VRQ_EADDR, 1, 0, 0, s_addr_outside},
 	{"segment at 2^64-1 len 2 (wrap)", -VRQ_EADDR, 1, 0, 0, s_addr_wrap},
 	{"segment straddling two regions", -VRQ_EADDR, 1, 0, 0, s_addr_straddle},
 	{"segment past buffer region end", -VRQ_EADDR, 1, 0, 0, s_addr_buf_end},
 	{"segment longer than its region", -VRQ_EADDR, 1, 0, 0, s_addr_too_long},
-	{"writable indirect entry before region", -VRQ_EADDR, 1, F_IND, 0, s_addr_ind_write},
+	{"writable indirect entry before region", -VRQ_EADDR, 2, F_IND, 0, s_addr_ind_write},
 	{"bad second segment across the ring end", -VRQ_EADDR, 2, 0, 0, s_addr_straddle_chain},
 };
 
@@ -1058,52 +1157,56 @@ static int boundary_body(struct hfix *f)
 	CHECK(not_avail_first(f) == 0);
 
 	if (f->feat & F_IND) {
-		/* an indirect table of exactly 32768 entries (0-length segments)
-		 * whose ids and flags other than WRITE are garbage, through a ring
-		 * descriptor with INDIRECT|WRITE (WRITE ignored there) */
-		for (i = 0; i < VRQ_QUEUE_SIZE_MAX; i++)
+		uint32_t n4 = tbl_n(f, 4), n2 = tbl_n(f, 2);
+
+		/* an indirect table of exactly size entries, the longest list
+		 * there is (0-length segments; size + 1 is VRQ_EINDIRECT_LEN,
+		 * see the cases), whose ids and reserved flags (all but WRITE,
+		 * NEXT, INDIRECT) are garbage, through a ring descriptor with
+		 * INDIRECT|WRITE (WRITE ignored there) */
+		for (i = 0; i < size; i++)
 			wraw(t, i, 0x1000 + i, 0, (uint16_t)(0xffff - i),
-			     (uint16_t)((i & 1) ? (NX | IN | AV) : (i & 2) ? US : 0));
-		hone(f, XT(0), VRQ_QUEUE_SIZE_MAX * 16, (uint16_t)(7 % size), IN | WR);
+			     (uint16_t)((i & 1) ? (RSV | AV) : (i & 2) ? US : 0));
+		hone(f, XT(0), 16u * size, (uint16_t)(7 % size), IN | WR);
 		CHECK_EQ(pop(f), 1);
 		CHECK_EQ(f->ch.head, 7 % size);
-		CHECK_EQ(f->ch.n, VRQ_QUEUE_SIZE_MAX);
-		CHECK_EQ(f->ch.n_out, VRQ_QUEUE_SIZE_MAX);
+		CHECK_EQ(f->ch.n, size);
+		CHECK_EQ(f->ch.n_out, size);
 		CHECK_EQ(f->ch.ndesc, 1);
 		CHECK_EQ(f->ch.out_len + f->ch.in_len, 0);
 		CHECK(push_pub(f, f->ch.head, 0) == 0);
 
-		/* flags inside a table other than WRITE are ignored: NEXT,
-		 * INDIRECT, AVAIL, USED and ids still give exactly len/16 entries */
-		wraw(t, 0, BUF(0), 8, 0x1234, NX | IN | AV | US);
-		wraw(t, 1, BUF(8), 8, 0, NX);
-		wraw(t, 2, BUF(16), 8, 0xffff, WR | NX | IN);
-		wraw(t, 3, BUF(24), 8, 0, WR | AV);
-		wraw(t, 4, BUF(32), 8, 0, NX); /* past len: not part of the chain */
-		hone(f, XT(0), 64, 0, IN);
+		/* reserved flags inside a table (AVAIL, USED, the undefined
+		 * bits) and ids are ignored: exactly len/16 entries */
+		wraw(t, 0, BUF(0), 8, 0x1234, AV | US | RSV);
+		wraw(t, 1, BUF(8), 8, 0, US);
+		wraw(t, 2, BUF(16), 8, 0xffff, WR | AV);
+		wraw(t, 3, BUF(24), 8, 0, WR | RSV);
+		wraw(t, n4, BUF(32), 8, 0, NX | IN); /* past len: not part of the chain */
+		hone(f, XT(0), 16 * n4, 0, IN);
 		CHECK_EQ(pop(f), 1);
-		CHECK_EQ(f->ch.n, 4);
-		CHECK_EQ(f->ch.n_out, 2);
-		CHECK_EQ(f->ch.out_len, 16);
-		CHECK_EQ(f->ch.in_len, 16);
-		for (i = 0; i < 4; i++) {
+		CHECK_EQ(f->ch.n, n4);
+		CHECK_EQ(f->ch.n_out, n4 < 2 ? n4 : 2);
+		CHECK_EQ(f->ch.out_len, 8 * (n4 < 2 ? n4 : 2));
+		CHECK_EQ(f->ch.in_len, 8 * (n4 > 2 ? n4 - 2 : 0));
+		for (i = 0; i < n4; i++) {
 			CHECK(g_segs[i].va == f->p.buf_mem + 8 * i);
 			CHECK_EQ(g_segs[i].len, 8);
 			CHECK_EQ(g_segs[i].flags, i >= 2 ? VRQ_SEG_WRITE : 0);
 		}
-		CHECK(push_pub(f, 0, 16) == 0);
+		CHECK(push_pub(f, 0, f->ch.in_len) == 0);
 
 		/* an indirect table ending exactly at the end of xtra, in the pool */
-		good_table(f, XTRA_SIZE - 32, 2);
-		hone(f, XT(XTRA_SIZE - 32), 32, 0, IN);
+		good_table(f, XTRA_SIZE - 16 * n2, n2);
+		hone(f, XT(XTRA_SIZE - 16 * n2), 16 * n2, 0, IN);
 		CHECK_EQ(pop(f), 1);
-		CHECK_EQ(f->ch.n, 2);
+		CHECK_EQ(f->ch.n, n2);
 		CHECK(push_pub(f, 0, 0) == 0);
-		wraw(f->p.cfg.ind_pool, 0, BUF(0), 4, 0, 0);
+		wraw(f->p.cfg.ind_pool, 0, BUF(0), 4, 0, n2 == 2 ? 0 : WR);
 		wraw(f->p.cfg.ind_pool, 1, BUF(4), 4, 0, WR);
-		hone(f, f->p.cfg.ind_pool_da, 32, 0, IN);
+		hone(f, f->p.cfg.ind_pool_da, 16 * n2, 0, IN);
 		CHECK_EQ(pop(f), 1);
-		CHECK_EQ(f->ch.n, 2);
+		CHECK_EQ(f->ch.n, n2);
 		CHECK_EQ(f->ch.in_len, 4);
 		CHECK(push_pub(f, 0, 4) == 0);
 	}
@@ -1495,7 +1598,7 @@ static int used_len_body(struct hfix *f)
 	void *tok;
 	uint32_t len = 0, cap;
 	unsigned i, n;
-	int multi = f->size >= 3 || (f->feat & F_IND);
+	int multi = f->size >= 3; /* 3 segments: at most the queue size */
 
 	for (i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
 		uint16_t pos;
@@ -1889,7 +1992,7 @@ static int t_add(struct traffic *t)
 			b.nseg = chance(4) ? 1 + rndn(T_MAXSEG) : 1 + rndn(VRQ_TEST_IND_MAX);
 		else
 			b.nseg = chance(4) ? 1 + rndn(maxseg) : maxseg;
-		if ((!ind || b.nseg > VRQ_TEST_IND_MAX) && b.nseg > f->size)
+		if (b.nseg > f->size) /* a chain is at most size segments, indirect too */
 			b.nseg = f->size;
 		b.n_out = rndn(b.nseg + 1);
 		for (j = 0; j < b.nseg; j++) {
@@ -2269,8 +2372,9 @@ static void mfail(struct mres *r, uint32_t mask)
  * device's wrap counter and USED differs; every further descriptor (NEXT)
  * must be available in its own lap; no more descriptors than the ring has;
  * an INDIRECT descriptor needs the feature, is alone (no NEXT, not after a
- * NEXT), refers to a table of 1..32768 16-byte entries in memory whose
- * flags other than WRITE are ignored; the buffer id is the last
+ * NEXT), refers to a table of 1..size 16-byte entries in memory with no
+ * INDIRECT or NEXT in them (the other flags but WRITE are ignored); the
+ * buffer id is the last
  * descriptor's (in an indirect chain, the ring descriptor's), below the
  * queue size and not in flight; readable before writable, total below 2^32,
  * every segment of nonzero length inside one region.
@@ -2313,7 +2417,8 @@ static void model_walk(struct fuzz *z, uint16_t cap, struct mres *r)
 				m |= M(VRQ_EINDIRECT_FEATURE);
 			if ((fl & NX) || nd > 1)
 				m |= M(VRQ_EINDIRECT_NEXT);
-			if (len == 0 || len % 16 || len / 16 > VRQ_QUEUE_SIZE_MAX)
+			/* a list is at most Queue Size long, a table too */
+			if (len == 0 || len % 16 || len / 16 > size)
 				m |= M(VRQ_EINDIRECT_LEN);
 			if (!tr)
 				m |= M(VRQ_EINDIRECT_ADDR);
@@ -2323,10 +2428,19 @@ static void model_walk(struct fuzz *z, uint16_t cap, struct mres *r)
 			}
 			for (i = 0; i < len / 16; i++) {
 				struct vrq_packed_desc e;
+				uint16_t ef;
 
 				memcpy(&e, tr->va + (a - tr->da) + 16ull * i, sizeof(e));
-				m = mseg(z, &w, vrq_le64_to_cpu(e.addr), vrq_le32_to_cpu(e.len),
-					 !!(vrq_le16_to_cpu(e.flags) & WR));
+				ef = vrq_le16_to_cpu(e.flags);
+				/* only WRITE is valid in a table: INDIRECT and NEXT
+				 * are refused, the other reserved bits ignored */
+				m = 0;
+				if (ef & IN)
+					m |= M(VRQ_EINDIRECT_NESTED);
+				if (ef & NX)
+					m |= M(VRQ_EINDIRECT_TABLE_NEXT);
+				m |= mseg(z, &w, vrq_le64_to_cpu(e.addr), vrq_le32_to_cpu(e.len),
+					  !!(ef & WR));
 				if (m) {
 					mfail(r, m);
 					return;
@@ -2417,6 +2531,8 @@ static struct vrq_packed_desc *rnd_table(struct fuzz *z, uint64_t *da, uint32_t 
 
 	if (chance(64))
 		n = chance(2) ? VRQ_QUEUE_SIZE_MAX : VRQ_QUEUE_SIZE_MAX + 1;
+	else if (n > f->size && !chance(6)) /* mostly within the chain bound */
+		n = chance(4) ? f->size : 1 + rndn(f->size);
 	if (f->p.cfg.ind_pool && (uint32_t)f->size * VRQ_TEST_IND_MAX >= n && chance(2)) {
 		uint32_t slot = rndn((uint32_t)f->size * VRQ_TEST_IND_MAX - n + 1);
 
@@ -2438,7 +2554,7 @@ static struct vrq_packed_desc *rnd_table(struct fuzz *z, uint64_t *da, uint32_t 
 static void fill_table(struct fuzz *z, struct vrq_packed_desc *t, uint32_t entries)
 {
 	uint32_t m = entries < 16 ? entries : 16, nw = rndn(m + 1), k;
-	int junk = chance(3);
+	int junk = chance(3), bad = chance(12);
 
 	for (k = 0; k < m; k++) {
 		uint64_t addr;
@@ -2448,8 +2564,10 @@ static void fill_table(struct fuzz *z, struct vrq_packed_desc *t, uint32_t entri
 		rnd_seg(z, &addr, &len);
 		if (chance(3) && len > 256)
 			len = rndn(257);
-		if (junk)
-			fl = (uint16_t)(fl | (rnd() & (NX | IN | AV | US | 0x7f00)));
+		if (junk) /* reserved bits: ignored */
+			fl = (uint16_t)(fl | (rnd() & (AV | US | RSV)));
+		if (bad && chance(4)) /* refused */
+			fl = (uint16_t)(fl | (rnd() & (NX | IN)));
 		if (chance(40))
 			fl ^= WR;
 		wraw(t, k, addr, len, (uint16_t)rnd(), fl);
@@ -2685,7 +2803,8 @@ static int is_packed_dev_code(int rc)
 	return rc == -VRQ_ELOOP || rc == -VRQ_EINDIRECT_FEATURE || rc == -VRQ_EINDIRECT_NEXT ||
 	       rc == -VRQ_EINDIRECT_LEN || rc == -VRQ_EINDIRECT_ADDR || rc == -VRQ_ETOTAL_LEN ||
 	       rc == -VRQ_EORDER || rc == -VRQ_EADDR || rc == -VRQ_EID ||
-	       rc == -VRQ_EID_INFLIGHT || rc == -VRQ_EWRAP;
+	       rc == -VRQ_EID_INFLIGHT || rc == -VRQ_EWRAP || rc == -VRQ_EINDIRECT_NESTED ||
+	       rc == -VRQ_EINDIRECT_TABLE_NEXT;
 }
 
 static int fuzz_round(struct fuzz *z)
@@ -2899,6 +3018,8 @@ static const char *const peer_name[VRQ_PEER_ERR_COUNT] = {
 	"INDIRECT_NEXT", "INDIRECT_NESTED", "INDIRECT_LEN", "INDIRECT_ADDR", "TOTAL_LEN",
 	"ORDER",	"ADDR",		 "USED_IDX",	"USED_ID", "USED_LEN",
 	"ID",		"ID_INFLIGHT",	 "WRAP",
+	[VRQ_PEER_ERR_IDX(VRQ_EHEAD_INFLIGHT)] = "HEAD_INFLIGHT",
+	[VRQ_PEER_ERR_IDX(VRQ_EINDIRECT_TABLE_NEXT)] = "INDIRECT_TABLE_NEXT",
 };
 
 static int randomized(void)
@@ -2998,12 +3119,15 @@ static int df_add(struct dfz *z)
 	unsigned n = rndn((uint32_t)f->size + 1), i, k;
 
 	for (i = 0; i < n && z->freeq.n; i++) {
-		unsigned nseg = 1 + rndn(chance(8) ? 10 : 3), n_out = rndn(nseg + 1);
+		unsigned nseg = 1 + rndn(chance(8) ? 10 : 3), n_out;
 		struct vrq_sg sg[10];
 		uint32_t cap = 0;
 		uint16_t sl;
 		int rc;
 
+		if (nseg > f->size) /* a chain is at most size segments */
+			nseg = f->size;
+		n_out = rndn(nseg + 1);
 		for (k = 0; k < nseg; k++) {
 			sg[k].addr = BUF(rndn(BUF_SIZE / 2));
 			sg[k].len = rndn(300);

@@ -7,13 +7,17 @@
  * Input layout (missing bytes read as zero):
  *   [0]      queue size = 1 << (in[0] % 9)          (1 .. 256)
  *   [1]      bit 0 INDIRECT_DESC, bit 1 IN_ORDER, bit 2 pop with a small
- *            segment array (ESEGCAP path), bits 3..7 unused
+ *            segment array (ESEGCAP path), bit 3 keep popped heads in
+ *            flight (no push: a head offered twice is VRQ_EHEAD_INFLIGHT),
+ *            bits 4..7 unused
  *   [2..3]   avail idx (le16)
  *   then     descriptor table (16 * size bytes), avail ring (2 * size),
  *            then the 4 KiB "table" region (indirect tables, at TBL_DA)
  *
  * Every pop must return 1, 0, a device-side peer error (or -VRQ_ESEGCAP with
- * the small array); every popped segment must lie inside one registered
+ * the small array); a head popped and not pushed yet must come back as
+ * VRQ_EHEAD_INFLIGHT (unless the avail idx is bad), and no other head may;
+ * every popped segment must lie inside one registered
  * region (checked against our own list); the peer_err counters must add up
  * to the errors returned.  A violation aborts (a libFuzzer crash).
  *
@@ -38,6 +42,7 @@
 #define SEG_CAP 65535u
 
 static struct vrq_seg g_segs[SEG_CAP];
+static unsigned long g_inflight_hits; /* replay summary */
 
 struct fz_region {
 	uint64_t da, size;
@@ -68,8 +73,8 @@ static void fz_check_chain(const struct vrq_chain *c, const struct fz_region *re
 	uint64_t out = 0, in = 0;
 	unsigned i;
 
-	if (c->head != want_head || c->head >= size || c->n == 0 || c->n_out > c->n ||
-	    c->ndesc == 0 || c->ndesc > size)
+	if (c->head != want_head || c->head >= size || c->n == 0 || c->n > size ||
+	    c->n_out > c->n || c->ndesc == 0 || c->ndesc > size)
 		fail("chain header", 1);
 	for (i = 0; i < c->n; i++) {
 		const struct vrq_seg *s = &c->seg[i];
@@ -97,7 +102,7 @@ static void fz_check_chain(const struct vrq_chain *c, const struct fz_region *re
 
 static int fz_is_peer(int rc)
 {
-	return rc <= -VRQ_EAVAIL_IDX && rc >= -VRQ_EADDR;
+	return (rc <= -VRQ_EAVAIL_IDX && rc >= -VRQ_EADDR) || rc == -VRQ_EHEAD_INFLIGHT;
 }
 
 static int fz_run(const uint8_t *data, size_t n)
@@ -108,6 +113,7 @@ static int fz_run(const uint8_t *data, size_t n)
 	struct vrq_chain ch;
 	uint8_t *tbl;
 	uint8_t hdr[4] = {0, 0, 0, 0};
+	uint8_t inflight[MAX_SIZE];
 	uint64_t errors = 0, sum = 0;
 	size_t off, k;
 	uint16_t size, idx, i;
@@ -146,17 +152,24 @@ static int fz_run(const uint8_t *data, size_t n)
 	reg[0] = (struct fz_region){VRQ_TEST_RING_DA, p.ring_bytes, p.ring_mem};
 	reg[1] = (struct fz_region){VRQ_TEST_BUF_DA, p.buf_bytes, p.buf_mem};
 	reg[2] = (struct fz_region){TBL_DA, TBL_SIZE, tbl};
+	memset(inflight, 0, sizeof(inflight));
 
 	for (pops = 0; pops <= size; pops++) {
 		uint16_t want = vrq_le16_to_cpu(
 			p.cfg.ring.avail->ring[p.dev.last_avail & (uint16_t)(size - 1)]);
 		uint64_t popped = p.dev.st.popped;
+		int held = want < size && inflight[want];
 
 		vrq_chain_init(&ch, g_segs, (hdr[1] & 4) ? 2 : (uint16_t)SEG_CAP);
 		rc = vrq_split_dev_pop(&p.dev, &ch);
+		if (rc != 0 && rc != -VRQ_EAVAIL_IDX && held != (rc == -VRQ_EHEAD_INFLIGHT))
+			fail("head in flight (not) refused", rc);
+		g_inflight_hits += rc == -VRQ_EHEAD_INFLIGHT;
 		if (rc == 1) {
 			fz_check_chain(&ch, reg, 3, size, want);
-			if (vrq_split_dev_push(&p.dev, ch.head, ch.in_len))
+			if (hdr[1] & 8)
+				inflight[ch.head] = 1;
+			else if (vrq_split_dev_push(&p.dev, ch.head, ch.in_len))
 				fail("push of a popped chain", 1);
 			continue;
 		}
@@ -303,13 +316,14 @@ int main(void)
 	for (i = 0; i < n; i++) {
 		unsigned lg = (unsigned)(rnd() % 9);
 
-		len = build(lg, (unsigned)(rnd() & 7), (uint16_t)(rnd() % 8 ? rnd() % ((1u << lg) + 1) : rnd()),
+		len = build(lg, (unsigned)(rnd() & 15), (uint16_t)(rnd() % 8 ? rnd() % ((1u << lg) + 1) : rnd()),
 			    (int)(rnd() % 2));
 		if (rnd() % 8 == 0)
 			len = (size_t)(rnd() % len);
 		fz_run(in, len);
 	}
-	printf("test_split_fuzz: %u inputs replayed\n", n + 6);
+	printf("test_split_fuzz: %u inputs replayed, %lu heads refused as in flight\n", n + 6,
+	       g_inflight_hits);
 	return vrq_test_done("test_split_fuzz");
 }
 #endif /* VRQ_LIBFUZZER */

@@ -8,21 +8,27 @@
  * exact peer error code, count it once, stay stopped, and work again after
  * vrq_split_dev_reset() and a clean ring.
  *
- * Part 2: valid chains right at every limit (exactly size descriptors, a
- * 32768-entry indirect table, a segment ending at a region's last byte, a
- * total length of 2^32 - 1) must still pop: the checks are not off by one.
+ * Part 2: valid chains right at every limit (exactly size descriptors;
+ * k ring descriptors then a table of exactly size - k entries, size
+ * segments in all, the most a chain may have; a segment ending at a
+ * region's last byte, a total length of 2^32 - 1) must still pop: the
+ * checks are not off by one.  (One segment more is a Part 1 case.)
  *
  * Part 3: a hostile DEVICE writes the used ring directly against the real
  * driver role (vrq_split_drv_get_used): bad used idx, bad / stale ids,
  * IN_ORDER batches claiming more than used idx covers, used len above the
- * writable capacity (clamped and counted, not fatal).
+ * writable capacity (clamped and counted, not fatal: the documented
+ * exception).  Also local misuse of push: a head never popped, or pushed
+ * twice, is -VRQ_EINVAL and changes nothing.
  *
  * Part 4: randomized scribbling over the descriptor table, avail ring and
  * indirect tables (seeded xorshift, >= 200000 pops scaled by VRQ_TEST_SCALE);
  * every result must be 1, 0 or a peer error, every popped segment must lie
  * inside a registered region (checked against our own copy of the region
- * list, and touched so ASan sees it), and the peer_err counters must add up
- * to the errors returned.  Then the same idea against the driver: a random
+ * list, and touched so ASan sees it), no chain has more than size segments,
+ * a head kept in flight (a third of the pops are pushed only later) and
+ * offered again must be VRQ_EHEAD_INFLIGHT exactly, and the peer_err
+ * counters must add up to the errors returned.  Then the same idea against the driver: a random
  * hostile device (>= 100000 get_used, scaled) that is valid most of the time
  * (exact results expected) and malformed now and then.
  *
@@ -40,8 +46,8 @@
 
 #include "vrq_test.h"
 
-/* Largest possible chain: (size - 1) ring descriptors then a 32768-entry
- * indirect table; 65535 covers every size. */
+/* Largest chain the device accepts: size (<= 32768) segments; the array
+ * is larger so that a chain one too long would not stop at ESEGCAP. */
 #define SEG_CAP 65535u
 
 /* Extra regions added to each fixture's memory map after init (the device
@@ -163,6 +169,19 @@ static int pop(struct hfix *f)
 	return vrq_split_dev_pop(&f->p.dev, &f->ch);
 }
 
+/* Pop, and push what was popped right away (f->ch stays as popped): the
+ * same head may then be offered again. */
+static int pop_push(struct hfix *f)
+{
+	int rc = pop(f);
+
+	if (rc == 1 && vrq_split_dev_push(&f->p.dev, f->ch.head, 0) != 0) {
+		fprintf(stderr, "  push of popped head %u failed\n", f->ch.head);
+		return -1000;
+	}
+	return rc;
+}
+
 /* ---- checks ---------------------------------------------------------------- */
 
 /* Peer counters: slot of @p code == @p n, every other slot 0. */
@@ -253,7 +272,7 @@ static int recover_dev(struct hfix *f, int code)
 	sg[0].len = 24;
 	sg[1].addr = BUF(64);
 	sg[1].len = 8;
-	if (two || (f->feat & F_IND)) {
+	if (two) {
 		CHECK_EQ(vrq_split_drv_add(q, sg, 1, 1, (void *)sg), 0);
 	} else {
 		CHECK_EQ(vrq_split_drv_add(q, sg + 1, 0, 1, (void *)sg), 0);
@@ -345,6 +364,49 @@ static int s_head_second(struct hfix *f)
 	return 0;
 }
 
+/* head in flight: popped, not pushed yet, made available again */
+static int s_inflight_twice(struct hfix *f)
+{
+	wdesc(f->desc, 0, BUF(0), 16, 0, 0);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.head, 0);
+	offer(f, 0);
+	return 0;
+}
+
+static int s_inflight_chain(struct hfix *f)
+{
+	wdesc(f->desc, 0, BUF(0), 16, VRQ_DESC_F_NEXT, 1);
+	wdesc(f->desc, 1, BUF(16), 16, VRQ_DESC_F_NEXT, 2);
+	wdesc(f->desc, 2, BUF(32), 16, VRQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.ndesc, 3);
+	offer(f, 0);
+	return 0;
+}
+
+/* Heads 0 and 1 popped; 1 pushed and offered again (fine: popped again);
+ * then 0, still in flight, offered again. */
+static int s_inflight_other_pushed(struct hfix *f)
+{
+	wdesc(f->desc, 0, BUF(0), 16, 0, 0);
+	wdesc(f->desc, 1, BUF(16), 16, VRQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	offer(f, 1);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(vrq_split_dev_push(&f->p.dev, 1, 16), 0);
+	offer(f, 1);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.head, 1);
+	CHECK_EQ(vrq_split_dev_push(&f->p.dev, 1, 16), 0);
+	vrq_split_dev_publish(&f->p.dev);
+	offer(f, 0);
+	return 0;
+}
+
 /* next */
 static int s_next_size(struct hfix *f)
 {
@@ -423,18 +485,28 @@ static void good_table(struct hfix *f, size_t off, unsigned n)
 		      (uint16_t)(i + 1 < n ? i + 1 : 0));
 }
 
+/* Entries of a table that fits a chain of this queue (at most size). */
+static unsigned tbl_n(const struct hfix *f, unsigned want)
+{
+	return want < f->size ? want : f->size;
+}
+
 static int s_ind_feature(struct hfix *f)
 {
-	good_table(f, 0, 4);
-	wdesc(f->desc, 0, XT(0), 64, VRQ_DESC_F_INDIRECT, 0);
+	unsigned n = tbl_n(f, 4);
+
+	good_table(f, 0, n);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
 
 static int s_ind_next(struct hfix *f)
 {
-	good_table(f, 0, 4);
-	wdesc(f->desc, 0, XT(0), 64, VRQ_DESC_F_INDIRECT | VRQ_DESC_F_NEXT, 0);
+	unsigned n = tbl_n(f, 4);
+
+	good_table(f, 0, n);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT | VRQ_DESC_F_NEXT, 0);
 	offer(f, 0);
 	return 0;
 }
@@ -442,18 +514,20 @@ static int s_ind_next(struct hfix *f)
 static int s_ind_nested(struct hfix *f)
 {
 	struct vrq_split_desc *t = xtbl(f, 0);
+	unsigned n = tbl_n(f, 2);
 
-	good_table(f, 4096, 2);
-	wdesc(t, 0, BUF(0), 16, VRQ_DESC_F_NEXT, 1);
-	wdesc(t, 1, XT(4096), 32, VRQ_DESC_F_INDIRECT, 0);
-	wdesc(f->desc, 0, XT(0), 32, VRQ_DESC_F_INDIRECT, 0);
+	good_table(f, 4096, n);
+	if (n == 2)
+		wdesc(t, 0, BUF(0), 16, VRQ_DESC_F_NEXT, 1);
+	wdesc(t, n - 1, XT(4096), 16 * n, VRQ_DESC_F_INDIRECT, 0);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
 
 static int ind_len(struct hfix *f, uint32_t len)
 {
-	good_table(f, 0, 4);
+	good_table(f, 0, tbl_n(f, 4));
 	wdesc(f->desc, 0, XT(0), len, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
@@ -480,40 +554,81 @@ static int s_ind_len_huge(struct hfix *f)
 	return ind_len(f, 0xfffffff0u);
 }
 
+/* The chain bound: ring descriptors before an indirect one plus the table's
+ * entries are at most the queue size ("A driver MUST NOT create a
+ * descriptor chain longer than the Queue Size of the device"). */
+static int s_ind_len_size1(struct hfix *f)
+{
+	return ind_len(f, 16u * ((uint32_t)f->size + 1)); /* size + 1 entries */
+}
+
+/* k ring descriptors, then a table of size - k + 1 entries. */
+static int ind_after_k(struct hfix *f, uint32_t k)
+{
+	struct vrq_split_desc *t = xtbl(f, 0);
+	uint32_t m = f->size - k + 1, i;
+
+	for (i = 0; i < m; i++)
+		wdesc(t, i, 0, 0, (uint16_t)(i + 1 < m ? VRQ_DESC_F_NEXT : 0),
+		      (uint16_t)(i + 1 < m ? i + 1 : 0));
+	for (i = 0; i < k; i++)
+		wdesc(f->desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
+	wdesc(f->desc, k, XT(0), 16 * m, VRQ_DESC_F_INDIRECT, 0);
+	offer(f, 0);
+	return 0;
+}
+
+static int s_ind_after_one_over(struct hfix *f)
+{
+	return ind_after_k(f, 1);
+}
+static int s_ind_after_half_over(struct hfix *f)
+{
+	return ind_after_k(f, f->size / 2u);
+}
+static int s_ind_after_all_but_one_over(struct hfix *f)
+{
+	return ind_after_k(f, f->size - 1u); /* size - 1 ring + 2 entries */
+}
+
 static int s_ind_addr_outside(struct hfix *f)
 {
-	wdesc(f->desc, 0, 0x1000, 64, VRQ_DESC_F_INDIRECT, 0);
+	wdesc(f->desc, 0, 0x1000, 16 * tbl_n(f, 4), VRQ_DESC_F_INDIRECT, 0);
+	offer(f, 0);
+	return 0;
+}
+
+/* A table of 1 or 2 entries (the queue size bounds it) whose last 8 bytes
+ * lie past @p end (a region end). */
+static int ind_past(struct hfix *f, uint64_t end)
+{
+	uint32_t len = 16 * tbl_n(f, 2);
+
+	wdesc(f->desc, 0, end - len + 8, len, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
 
 static int s_ind_addr_buf_end(struct hfix *f)
 {
-	/* starts 16 bytes before the end of the buffer region, 32 long */
-	wdesc(f->desc, 0, BUF(BUF_SIZE - 16), 32, VRQ_DESC_F_INDIRECT, 0);
-	offer(f, 0);
-	return 0;
+	return ind_past(f, BUF(BUF_SIZE));
 }
 
 static int s_ind_addr_ring_end(struct hfix *f)
 {
-	wdesc(f->desc, 0, VRQ_TEST_RING_DA + f->p.ring_bytes - 16, 32, VRQ_DESC_F_INDIRECT, 0);
-	offer(f, 0);
-	return 0;
+	return ind_past(f, VRQ_TEST_RING_DA + f->p.ring_bytes);
 }
 
 static int s_ind_addr_straddle(struct hfix *f)
 {
-	/* last entry of xtra + first of the adjacent region: both registered,
-	 * but not one region */
-	wdesc(f->desc, 0, XT(XTRA_SIZE - 16), 32, VRQ_DESC_F_INDIRECT, 0);
-	offer(f, 0);
-	return 0;
+	/* the end of xtra and the start of the adjacent region: both
+	 * registered, but not one region */
+	return ind_past(f, XT(XTRA_SIZE));
 }
 
 static int s_ind_addr_wrap(struct hfix *f)
 {
-	wdesc(f->desc, 0, UINT64_MAX - 15, 32, VRQ_DESC_F_INDIRECT, 0);
+	wdesc(f->desc, 0, UINT64_MAX - 7, 16 * tbl_n(f, 2), VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
@@ -521,11 +636,12 @@ static int s_ind_addr_wrap(struct hfix *f)
 static int s_ind_loop(struct hfix *f)
 {
 	struct vrq_split_desc *t = xtbl(f, 0);
+	unsigned n = tbl_n(f, 4);
 
-	good_table(f, 0, 4);
-	t[3].flags = vrq_cpu_to_le16(VRQ_DESC_F_NEXT);
-	t[3].next = vrq_cpu_to_le16(0);
-	wdesc(f->desc, 0, XT(0), 64, VRQ_DESC_F_INDIRECT, 0);
+	good_table(f, 0, n);
+	t[n - 1].flags = vrq_cpu_to_le16(VRQ_DESC_F_NEXT);
+	t[n - 1].next = vrq_cpu_to_le16(0);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
@@ -540,14 +656,16 @@ static int s_ind_loop_self(struct hfix *f)
 	return 0;
 }
 
-/* A table whose next indices are in range for the ring but not the table. */
+/* A table whose next index is one past its last entry. */
 static int s_ind_next_oob(struct hfix *f)
 {
 	struct vrq_split_desc *t = xtbl(f, 0);
+	unsigned n = tbl_n(f, 4);
 
-	good_table(f, 0, 4);
-	t[1].next = vrq_cpu_to_le16(4);
-	wdesc(f->desc, 0, XT(0), 64, VRQ_DESC_F_INDIRECT, 0);
+	good_table(f, 0, n);
+	t[0].flags = vrq_cpu_to_le16(VRQ_DESC_F_NEXT);
+	t[0].next = vrq_cpu_to_le16((uint16_t)n);
+	wdesc(f->desc, 0, XT(0), 16 * n, VRQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
 	return 0;
 }
@@ -698,6 +816,11 @@ static const struct dcase dcases[] = {
 	{"head == size", -VRQ_EHEAD, 1, 0, 0, s_head_size},
 	{"head == 0xffff", -VRQ_EHEAD, 1, 0, 0, s_head_max},
 	{"bad head after a good chain", -VRQ_EHEAD, 2, 0, 0, s_head_second},
+	{"head offered again while in flight", -VRQ_EHEAD_INFLIGHT, 1, 0, 0, s_inflight_twice},
+	{"3-descriptor chain head offered again while in flight", -VRQ_EHEAD_INFLIGHT, 4, 0, 0,
+	 s_inflight_chain},
+	{"head in flight offered again after another was pushed", -VRQ_EHEAD_INFLIGHT, 2, 0, 0,
+	 s_inflight_other_pushed},
 	{"next == size", -VRQ_ENEXT, 1, 0, 0, s_next_size},
 	{"next == 0xffff", -VRQ_ENEXT, 1, 0, 0, s_next_max},
 	{"self loop", -VRQ_ELOOP, 1, 0, 0, s_loop_self},
@@ -713,6 +836,13 @@ static const struct dcase dcases[] = {
 	{"indirect len 17", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len17},
 	{"indirect 32769 entries", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_big},
 	{"indirect len 0xfffffff0", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_huge},
+	{"indirect table of size + 1 entries", -VRQ_EINDIRECT_LEN, 1, F_IND, 0, s_ind_len_size1},
+	{"1 ring descriptor + a table of size entries", -VRQ_EINDIRECT_LEN, 2, F_IND, 0,
+	 s_ind_after_one_over},
+	{"size/2 ring descriptors + size/2 + 1 entries", -VRQ_EINDIRECT_LEN, 2, F_IND, 0,
+	 s_ind_after_half_over},
+	{"size - 1 ring descriptors + 2 entries", -VRQ_EINDIRECT_LEN, 2, F_IND, 0,
+	 s_ind_after_all_but_one_over},
 	{"indirect table outside memory", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0, s_ind_addr_outside},
 	{"indirect table past buffer region end", -VRQ_EINDIRECT_ADDR, 1, F_IND, 0,
 	 s_ind_addr_buf_end},
@@ -724,13 +854,13 @@ static const struct dcase dcases[] = {
 	{"loop inside indirect table", -VRQ_ELOOP, 1, F_IND, 0, s_ind_loop},
 	{"self loop inside indirect table", -VRQ_ELOOP, 1, F_IND, 0, s_ind_loop_self},
 	{"next beyond indirect table", -VRQ_ENEXT, 1, F_IND, 0, s_ind_next_oob},
-	{"direct then looping indirect", -VRQ_ELOOP, 2, F_IND, 0, s_ind_after_direct_loop},
+	{"direct then looping indirect", -VRQ_ELOOP, 3, F_IND, 0, s_ind_after_direct_loop},
 	{"total len: 2 x 0xffffffff (ring)", -VRQ_ETOTAL_LEN, 2, 0, 1, s_total_ring},
-	{"total len: 3 segments (indirect)", -VRQ_ETOTAL_LEN, 1, F_IND, 1, s_total_ind},
-	{"total len: 0xffffffff + 1", -VRQ_ETOTAL_LEN, 1, F_IND, 1, s_total_mixed},
+	{"total len: 3 segments (indirect)", -VRQ_ETOTAL_LEN, 3, F_IND, 1, s_total_ind},
+	{"total len: 0xffffffff + 1", -VRQ_ETOTAL_LEN, 2, F_IND, 1, s_total_mixed},
 	{"readable after writable (ring)", -VRQ_EORDER, 2, 0, 0, s_order_ring},
-	{"readable after writable (indirect)", -VRQ_EORDER, 1, F_IND, 0, s_order_ind},
-	{"readable after 0-length writable", -VRQ_EORDER, 1, F_IND, 0, s_order_zero_write},
+	{"readable after writable (indirect)", -VRQ_EORDER, 3, F_IND, 0, s_order_ind},
+	{"readable after 0-length writable", -VRQ_EORDER, 2, F_IND, 0, s_order_zero_write},
 	{"writable ring desc, readable indirect", -VRQ_EORDER, 2, F_IND, 0,
 	 s_order_ring_then_ind},
 	{"segment outside memory", -VRQ_EADDR, 1, 0, 0, s_addr_outside},
@@ -738,7 +868,7 @@ static const struct dcase dcases[] = {
 	{"segment straddling two regions", -VRQ_EADDR, 1, 0, 0, s_addr_straddle},
 	{"segment past buffer region end", -VRQ_EADDR, 1, 0, 0, s_addr_buf_end},
 	{"segment longer than its region", -VRQ_EADDR, 1, 0, 0, s_addr_too_long},
-	{"writable indirect segment before region", -VRQ_EADDR, 1, F_IND, 0, s_addr_ind_write},
+	{"writable indirect segment before region", -VRQ_EADDR, 2, F_IND, 0, s_addr_ind_write},
 };
 
 static const uint16_t sizes[] = {1, 2, 256, 32768};
@@ -810,56 +940,69 @@ static int boundary_body(struct hfix *f, uint16_t size)
 		wdesc(f->desc, i, BUF(i % 4096), 1,
 		      (uint16_t)(i + 1 < size ? VRQ_DESC_F_NEXT : 0), (uint16_t)(i + 1 < size ? i + 1 : 0));
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop_push(f), 1);
 	CHECK_EQ(f->ch.n, size);
 	CHECK_EQ(f->ch.ndesc, size);
 	CHECK_EQ(f->ch.out_len, size);
 
-	/* an indirect table of exactly 32768 entries (0-length segments),
-	 * reached after size - 1 ring descriptors: the largest chain there is */
-	t = xtbl(f, 0);
-	for (i = 0; i < VRQ_QUEUE_SIZE_MAX; i++)
-		wdesc(t, i, 0, 0, (uint16_t)(i + 1 < VRQ_QUEUE_SIZE_MAX ? VRQ_DESC_F_NEXT : 0),
-		      (uint16_t)(i + 1 < VRQ_QUEUE_SIZE_MAX ? i + 1 : 0));
-	for (i = 0; i + 1 < size; i++)
-		wdesc(f->desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
-	wdesc(f->desc, (uint32_t)size - 1, XT(0), VRQ_QUEUE_SIZE_MAX * 16, VRQ_DESC_F_INDIRECT, 0);
-	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
-	CHECK_EQ(f->ch.n, (uint32_t)size - 1 + VRQ_QUEUE_SIZE_MAX);
-	CHECK_EQ(f->ch.ndesc, size);
-	CHECK_EQ(f->ch.out_len, (uint32_t)size - 1);
-	for (i = size - 1; i < f->ch.n; i++)
-		CHECK_EQ(g_segs[i].len, 0);
+	/* the longest chains through an indirect table: k ring descriptors
+	 * then a table of exactly size - k entries (0-length segments), for
+	 * k = 0, 1, size / 2, size - 1: size segments, the most there is
+	 * (one more is VRQ_EINDIRECT_LEN, see the cases) */
+	{
+		uint32_t ks[4] = {0, 1, size / 2u, size - 1u}, j;
+
+		for (j = 0; j < 4; j++) {
+			uint32_t k = ks[j], m = size - k;
+
+			if (!m)
+				continue;
+			t = xtbl(f, 0);
+			for (i = 0; i < m; i++)
+				wdesc(t, i, 0, 0, (uint16_t)(i + 1 < m ? VRQ_DESC_F_NEXT : 0),
+				      (uint16_t)(i + 1 < m ? i + 1 : 0));
+			for (i = 0; i < k; i++)
+				wdesc(f->desc, i, BUF(0), 1, VRQ_DESC_F_NEXT, (uint16_t)(i + 1));
+			wdesc(f->desc, k, XT(0), 16 * m, VRQ_DESC_F_INDIRECT, 0);
+			offer(f, 0);
+			CHECK_EQ(pop_push(f), 1);
+			CHECK_EQ(f->ch.n, size);
+			CHECK_EQ(f->ch.ndesc, k + 1);
+			CHECK_EQ(f->ch.out_len, k);
+			for (i = k; i < f->ch.n; i++)
+				CHECK_EQ(g_segs[i].len, 0);
+		}
+	}
 
 	/* a zero-length segment needs no memory behind it */
 	wdesc(f->desc, 0, 0x1000, 0, 0, 0);
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop_push(f), 1);
 	CHECK_EQ(f->ch.n, 1);
 	CHECK_EQ(g_segs[0].len, 0);
 
 	/* a segment ending exactly at the end of the buffer region */
 	wdesc(f->desc, 0, BUF(BUF_SIZE - 16), 16, 0, 0);
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(pop_push(f), 1);
 	CHECK(g_segs[0].va == f->p.buf_mem + BUF_SIZE - 16);
 
 	/* an indirect table ending exactly at the end of xtra */
-	good_table(f, XTRA_SIZE - 32, 2);
-	wdesc(f->desc, 0, XT(XTRA_SIZE - 32), 32, VRQ_DESC_F_INDIRECT, 0);
+	good_table(f, XTRA_SIZE - 16 * tbl_n(f, 2), tbl_n(f, 2));
+	wdesc(f->desc, 0, XT(XTRA_SIZE - 16 * tbl_n(f, 2)), 16 * tbl_n(f, 2), VRQ_DESC_F_INDIRECT,
+	      0);
 	offer(f, 0);
-	CHECK_EQ(pop(f), 1);
-	CHECK_EQ(f->ch.n, 2);
+	CHECK_EQ(pop_push(f), 1);
+	CHECK_EQ(f->ch.n, tbl_n(f, 2));
 
 	/* total length exactly 2^32 - 1 */
-	if (g_huge) {
+	if (g_huge && size >= 2) {
 		t = xtbl(f, 0);
 		wdesc(t, 0, HUGE_DA, 0xfffffffeu, VRQ_DESC_F_NEXT, 1);
 		wdesc(t, 1, HUGE_DA + 7, 1, VRQ_DESC_F_WRITE, 0);
 		wdesc(f->desc, 0, XT(0), 32, VRQ_DESC_F_INDIRECT, 0);
 		offer(f, 0);
-		CHECK_EQ(pop(f), 1);
+		CHECK_EQ(pop_push(f), 1);
 		CHECK_EQ(f->ch.out_len, 0xfffffffeu);
 		CHECK_EQ(f->ch.in_len, 1);
 		CHECK(g_segs[1].va == (uint8_t *)g_huge + 7);
@@ -882,6 +1025,76 @@ static int boundary_cases(uint16_t size)
 	if (rc)
 		fprintf(stderr, "FAILED: boundary chains, size=%u\n", size);
 	return rc;
+}
+
+/* ---- push of a head that is not in flight (local misuse) ------------------- */
+
+/* -VRQ_EINVAL and nothing changes: no used entry, no counter, not broken. */
+static int push_misuse_body(struct hfix *f)
+{
+	struct vrq_split_dev *d = &f->p.dev;
+	uint16_t h = (uint16_t)(f->size - 1);
+
+	wdesc(f->desc, h, BUF(0), 16, VRQ_DESC_F_WRITE, 0);
+	offer(f, h);
+	/* never popped */
+	CHECK_EQ(vrq_split_dev_push(d, h, 16), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_dev_push(d, 0xffff, 16), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_dev_push(d, f->size, 16), -VRQ_EINVAL);
+	vrq_split_dev_publish(d);
+	CHECK_EQ(vrq_le16_to_cpu(f->used->idx), 0);
+	CHECK_EQ(d->st.pushed, 0);
+	/* popped: once, not twice */
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(f->ch.head, h);
+	if (f->size > 1)
+		CHECK_EQ(vrq_split_dev_push(d, 0, 16), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_dev_push(d, h, 16), 0);
+	CHECK_EQ(vrq_split_dev_push(d, h, 16), -VRQ_EINVAL);
+	vrq_split_dev_publish(d);
+	CHECK_EQ(vrq_le16_to_cpu(f->used->idx), 1);
+	CHECK_EQ(vrq_le32_to_cpu(f->used->ring[0].id), h);
+	CHECK_EQ(vrq_le32_to_cpu(f->used->ring[0].len), 16);
+	CHECK_EQ(d->st.pushed, 1);
+	/* and offered again once pushed: pops */
+	offer(f, h);
+	CHECK_EQ(pop(f), 1);
+	CHECK_EQ(vrq_split_dev_push(d, h, 0), 0);
+	/* a reset forgets what was in flight */
+	offer(f, h);
+	CHECK_EQ(pop(f), 1);
+	vrq_split_dev_reset(d);
+	CHECK_EQ(vrq_split_dev_push(d, h, 0), -VRQ_EINVAL);
+	CHECK_EQ(vrq_split_dev_broken(d), 0);
+	CHECK(check_counts(d->st.peer_err, 0, 0) == 0);
+	return 0;
+}
+
+static int push_misuse_cases(void)
+{
+	static struct hfix f;
+	unsigned si, v;
+	int bad = 0;
+
+	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		for (v = 0; v < 2; v++) {
+			unsigned feat = v ? (F_INO | F_EVT) : 0;
+			int rc = -1;
+
+			if (fix_init(&f, sizes[si], feat, 0) == 0)
+				rc = push_misuse_body(&f);
+			else
+				vrq_test_failures++;
+			fix_fini(&f);
+			if (rc) {
+				fprintf(stderr, "FAILED: push misuse, size=%u features=%#x\n", sizes[si],
+					feat);
+				bad++;
+			}
+		}
+	}
+	printf("push misuse: %d failed\n", bad);
+	return bad ? -1 : 0;
 }
 
 /* ---- hostile device cases ---------------------------------------------------- */
@@ -1207,7 +1420,9 @@ static int used_len_body(struct hfix *f, uint16_t size, unsigned feat)
 	void *tok;
 	uint32_t len = 0, cap;
 	unsigned i, n;
-	int multi = size >= 4 || (feat & F_IND);
+	int multi = size >= 4; /* 3 segments: at most the queue size */
+
+	(void)feat;
 
 	for (i = 0; i < 3; i++) {
 		uint16_t pos;
@@ -1352,8 +1567,12 @@ struct fuzz {
 	struct myreg reg[4];
 	unsigned nreg;
 	uint64_t hist[VRQ_PEER_ERR_COUNT];
-	uint64_t pops, ok, zero, errors, segcap;
+	uint64_t pops, ok, zero, errors, segcap, held_hits;
 	uint16_t base; /* our view of the device's last_avail */
+	/* heads popped and not pushed yet (the device must refuse them) */
+	uint8_t held[VRQ_QUEUE_SIZE_MAX];
+	uint16_t heldlist[VRQ_QUEUE_SIZE_MAX];
+	unsigned nheld;
 };
 
 static const struct myreg *reg_of_da(const struct fuzz *z, uint64_t da, uint64_t len)
@@ -1523,6 +1742,9 @@ static uint16_t build_valid(struct fuzz *z)
 		struct vrq_split_desc *t = rnd_table(z, &da, &entries);
 
 		m = entries > 16 ? 16 : entries;
+		/* the chain bound: n - 1 ring segments plus m entries <= size */
+		if (m > f->size - (n - 1))
+			m = f->size - (n - 1);
 		/* readable entries only if the ring part had no writable */
 		for (k = 0; k < m; k++) {
 			uint32_t off = rndn(BUF_SIZE), len = rndn(257);
@@ -1587,7 +1809,7 @@ static int check_chain(struct fuzz *z, uint16_t want_head)
 
 	CHECK_EQ(c->head, want_head);
 	CHECK(c->head < f->size);
-	CHECK(c->n >= 1);
+	CHECK(c->n >= 1 && c->n <= f->size); /* a chain is at most size segments */
 	CHECK(c->n_out <= c->n);
 	CHECK(c->ndesc >= 1 && c->ndesc <= f->size);
 	for (i = 0; i < c->n; i++) {
@@ -1634,7 +1856,24 @@ static int check_chain(struct fuzz *z, uint16_t want_head)
 
 static int is_dev_peer_code(int rc)
 {
-	return rc <= -VRQ_EAVAIL_IDX && rc >= -VRQ_EADDR;
+	return (rc <= -VRQ_EAVAIL_IDX && rc >= -VRQ_EADDR) || rc == -VRQ_EHEAD_INFLIGHT;
+}
+
+/* Push held head number @p i (any length it can take). */
+static int fz_release(struct fuzz *z, unsigned i)
+{
+	uint16_t h = z->heldlist[i];
+
+	CHECK_EQ(vrq_split_dev_push(&z->f.p.dev, h, 0), 0);
+	z->held[h] = 0;
+	z->heldlist[i] = z->heldlist[--z->nheld];
+	return 0;
+}
+
+static void fz_forget_held(struct fuzz *z)
+{
+	while (z->nheld)
+		z->held[z->heldlist[--z->nheld]] = 0;
 }
 
 static int fuzz_round(struct fuzz *z)
@@ -1693,6 +1932,7 @@ static int fuzz_round(struct fuzz *z)
 		uint16_t want = vrq_le16_to_cpu(f->avail->ring[z->base & f->mask]);
 		uint16_t cap = (uint16_t)SEG_CAP;
 		uint64_t before = d->st.popped;
+		int held = want < f->size && z->held[want];
 		int rc;
 
 		if (chance(8))
@@ -1711,15 +1951,32 @@ static int fuzz_round(struct fuzz *z)
 		}
 		if (rc != 0)
 			z->pops++;
+		/* a head still in flight is refused before anything else is
+		 * read (only a bad avail idx, checked first, wins over it);
+		 * with nothing available, want is a stale entry */
+		if (held && rc != 0 && rc != -VRQ_EAVAIL_IDX) {
+			CHECK_EQ(rc, -VRQ_EHEAD_INFLIGHT);
+			z->held_hits++;
+		}
+		if (!held)
+			CHECK(rc != -VRQ_EHEAD_INFLIGHT);
 		if (rc == 1) {
 			CHECK_EQ(d->st.popped, before + 1);
 			if (check_chain(z, want))
 				return -1;
 			z->base++;
 			z->ok++;
-			CHECK_EQ(vrq_split_dev_push(d, f->ch.head,
-						    (uint32_t)(rnd() % ((uint64_t)f->ch.in_len + 1))),
-				 0);
+			if (chance(3)) {
+				/* keep it in flight for a while */
+				z->held[want] = 1;
+				z->heldlist[z->nheld++] = want;
+			} else {
+				CHECK_EQ(vrq_split_dev_push(d, f->ch.head,
+							    (uint32_t)(rnd() % ((uint64_t)f->ch.in_len + 1))),
+					 0);
+			}
+			if (z->nheld && chance(4) && fz_release(z, rndn(z->nheld)))
+				return -1;
 			if (chance(4))
 				vrq_split_dev_publish(d);
 			continue;
@@ -1741,8 +1998,16 @@ static int fuzz_round(struct fuzz *z)
 		CHECK_EQ(vrq_split_dev_broken(d), rc);
 		CHECK_EQ(vrq_split_dev_pop(d, &f->ch), rc);
 		vrq_split_dev_reset(d);
+		fz_forget_held(z); /* the reset forgot them too */
 		z->base = 0;
 		break;
+	}
+	/* now and then everything held goes back */
+	if (chance(8)) {
+		while (z->nheld)
+			if (fz_release(z, z->nheld - 1))
+				return -1;
+		vrq_split_dev_publish(d);
 	}
 	return 0;
 }
@@ -1797,10 +2062,11 @@ static int fuzz_config(uint16_t size, unsigned feat, uint64_t seed, uint64_t tar
 	if (fuzz_totals(&z, tot_hist))
 		goto out;
 	*tot_pops += z.pops;
-	printf("  fuzz size=%-5u feat=%#x: %llu pops, %llu ok, %llu errors, %llu empty, %llu segcap\n",
+	printf("  fuzz size=%-5u feat=%#x: %llu pops, %llu ok, %llu errors (%llu in flight), %llu "
+	       "empty, %llu segcap\n",
 	       size, feat, (unsigned long long)z.pops, (unsigned long long)z.ok,
-	       (unsigned long long)z.errors, (unsigned long long)z.zero,
-	       (unsigned long long)z.segcap);
+	       (unsigned long long)z.errors, (unsigned long long)z.held_hits,
+	       (unsigned long long)z.zero, (unsigned long long)z.segcap);
 	rc = 0;
 out:
 	fix_fini(f);
@@ -1823,7 +2089,9 @@ static double test_scale(void)
 static const char *const peer_name[VRQ_PEER_ERR_COUNT] = {
 	"AVAIL_IDX", "HEAD", "NEXT", "LOOP", "INDIRECT_FEATURE", "INDIRECT_NEXT",
 	"INDIRECT_NESTED", "INDIRECT_LEN", "INDIRECT_ADDR", "TOTAL_LEN", "ORDER", "ADDR",
-	"USED_IDX", "USED_ID", "USED_LEN",
+	"USED_IDX", "USED_ID", "USED_LEN", "ID", "ID_INFLIGHT", "WRAP",
+	[VRQ_PEER_ERR_IDX(VRQ_EHEAD_INFLIGHT)] = "HEAD_INFLIGHT",
+	[VRQ_PEER_ERR_IDX(VRQ_EINDIRECT_TABLE_NEXT)] = "INDIRECT_TABLE_NEXT",
 };
 
 static int randomized(void)
@@ -1869,6 +2137,7 @@ static int randomized(void)
 					peer_name[i]);
 			CHECK(hist[i] > 0);
 		}
+		CHECK(hist[VRQ_PEER_ERR_IDX(VRQ_EHEAD_INFLIGHT)] > 0);
 	}
 	return 0;
 }
@@ -1931,7 +2200,7 @@ static int df_add(struct dfz *z)
 	unsigned n = rndn((uint32_t)f->size + 1), i, k;
 
 	for (i = 0; i < n; i++) {
-		unsigned nseg = 1 + rndn(3), n_out = rndn(nseg + 1);
+		unsigned nseg = 1 + rndn(f->size < 3 ? f->size : 3), n_out = rndn(nseg + 1);
 		struct vrq_sg sg[3];
 		uint32_t cap = 0;
 		uint16_t head;
@@ -2253,6 +2522,7 @@ int main(void)
 	hostile_driver_cases();
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		boundary_cases(sizes[i]);
+	push_misuse_cases();
 	hostile_device_cases();
 	randomized();
 	randomized_device();

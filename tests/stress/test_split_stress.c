@@ -182,7 +182,7 @@ static void dump_drv(struct run *r)
 
 		fprintf(stderr,
 			"  [%s] driver: sent=%" PRIu64 " done=%" PRIu64 " next_avail=%u avail_wrap=%d "
-			"pend=%d pub_pos=%u pub_wrap=%d kick_added=%u next_used=%u used_wrap=%d "
+			"pend=%d pub_pos=%u pub_wrap=%d kick_added=%" PRIu64 " next_used=%u used_wrap=%d "
 			"ino_batch=%d num_free=%u cb_enabled=%d kicks=%" PRIu64
 			" suppressed=%" PRIu64 " irq_recv=%" PRIu64 " broken=%d\n",
 			r->name, r->sent, r->done, q->next_avail, q->avail_wrap, q->pend, q->pub_pos,
@@ -195,9 +195,9 @@ static void dump_drv(struct run *r)
 
 		fprintf(stderr,
 			"  [%s] driver: sent=%" PRIu64 " done=%" PRIu64 " avail_idx=%u avail_pub=%u "
-			"kick_old=%u last_used=%u used_cache=%u num_free=%u cb_enabled=%d kicks=%" PRIu64
+			"kick_pending=%" PRIu64 " last_used=%u used_cache=%u num_free=%u cb_enabled=%d kicks=%" PRIu64
 			" suppressed=%" PRIu64 " irq_recv=%" PRIu64 " broken=%d\n",
-			r->name, r->sent, r->done, q->avail_idx, q->avail_pub, q->kick_old, q->last_used,
+			r->name, r->sent, r->done, q->avail_idx, q->avail_pub, q->kick_pending, q->last_used,
 			q->used_cache, q->num_free, q->cb_enabled, q->st.kicks, q->st.kicks_suppressed,
 			r->irq_recv, q->broken);
 		dump_split_ring(r, "driver");
@@ -212,7 +212,7 @@ static void dump_dev(struct run *r)
 
 		fprintf(stderr,
 			"  [%s] device: popped=%" PRIu64 " next_avail=%u avail_wrap=%d next_used=%u "
-			"used_wrap=%d pend=%d pub_pos=%u pub_wrap=%d notify_added=%u ino_n=%u "
+			"used_wrap=%d pend=%d pub_pos=%u pub_wrap=%d notify_added=%" PRIu64 " ino_n=%u "
 			"notifies=%" PRIu64 " suppressed=%" PRIu64 " kick_recv=%" PRIu64 " broken=%d\n",
 			r->name, r->popped, d->next_avail, d->avail_wrap, d->next_used, d->used_wrap,
 			d->pend, d->pub_pos, d->pub_wrap, d->notify_added, d->ino_n, d->st.notifies,
@@ -223,10 +223,10 @@ static void dump_dev(struct run *r)
 
 		fprintf(stderr,
 			"  [%s] device: popped=%" PRIu64 " last_avail=%u avail_cache=%u used_idx=%u "
-			"used_pub=%u notify_old=%u notifies=%" PRIu64 " suppressed=%" PRIu64
+			"used_pub=%u notify_pending=%" PRIu64 " notifies=%" PRIu64 " suppressed=%" PRIu64
 			" kick_recv=%" PRIu64 " broken=%d\n",
 			r->name, r->popped, d->last_avail, d->avail_cache, d->used_idx, d->used_pub,
-			d->notify_old, d->st.notifies, d->st.notifies_suppressed, r->kick_recv,
+			d->notify_pending, d->st.notifies, d->st.notifies_suppressed, r->kick_recv,
 			d->broken);
 		dump_split_ring(r, "device");
 	}

@@ -116,13 +116,10 @@ static unsigned need_for(const struct ctx *c, unsigned n)
 }
 
 /* Largest segment count that can ever fit in this queue. */
+/* A chain has at most queue-size segments, indirect or not. */
 static unsigned max_segs(const struct ctx *c)
 {
-	unsigned m = c->size < MAXSEG ? c->size : MAXSEG;
-
-	if (c->tc.indirect && m < VRQ_TEST_IND_MAX)
-		m = VRQ_TEST_IND_MAX;
-	return m;
+	return c->size < MAXSEG ? c->size : MAXSEG;
 }
 
 static size_t rec_off(const struct rec *r)
@@ -275,6 +272,14 @@ static int drv_add(struct ctx *c, unsigned n_out, unsigned n_in, unsigned maxlen
 	CHECK(r != NULL);
 	rec_prepare(c, r, n_out, n_in, maxlen);
 	rc = vrq_split_drv_add(&c->p.drv, r->sg, n_out, n_in, r);
+	if (n_out + n_in > c->size) {
+		/* longer than the queue size: never, not even indirect */
+		CHECK_EQ(rc, -VRQ_EINVAL);
+		CHECK_EQ(vrq_split_drv_num_free(&c->p.drv), c->model_free);
+		rec_put(c, r);
+		*added = 0;
+		return 0;
+	}
 	if (r->need > c->model_free) {
 		CHECK_EQ(rc, -VRQ_ENOSPC);
 		CHECK_EQ(vrq_split_drv_num_free(&c->p.drv), c->model_free);
@@ -634,9 +639,9 @@ static int test_shapes(struct ctx *c)
 			}
 		}
 	}
-	/* a buffer that can never fit: ENOSPC on an empty ring */
+	/* a buffer longer than the queue size: EINVAL, indirect or not */
 	n = maxn + 1;
-	if (n <= MAXSEG && need_for(c, n) > c->size) {
+	if (n <= MAXSEG) {
 		if (drv_add(c, 1, n - 1, SEGMAX, &added))
 			return -1;
 		CHECK_EQ(added, 0);
@@ -649,21 +654,22 @@ static int test_shapes(struct ctx *c)
 		CHECK_EQ(vrq_split_drv_num_free(&c->p.drv), c->size);
 	}
 	/* pool indirect buffers are one INDIRECT descriptor in the pool */
-	if (c->tc.indirect) {
+	if (c->tc.indirect && c->size >= 2) {
 		const struct vrq_split_desc *d;
 		uint64_t pool_lo = c->p.cfg.ind_pool_da;
 		uint64_t pool_hi = pool_lo + (uint64_t)c->size * VRQ_TEST_IND_MAX * 16;
+		unsigned m = c->size < 5 ? c->size : 5; /* at most the queue size */
 		struct rec *r;
 
-		if (drv_add(c, 2, 3, SEGMAX, &added) || drv_publish(c) || dev_pop(c, &got))
+		if (drv_add(c, 1, m - 1, SEGMAX, &added) || drv_publish(c) || dev_pop(c, &got))
 			return -1;
 		CHECK(added && got);
 		r = c->pend[c->n_pend - 1];
 		d = &c->p.cfg.ring.desc[r->head];
 		CHECK_EQ(vrq_le16_to_cpu(d->flags), VRQ_DESC_F_INDIRECT);
-		CHECK_EQ(vrq_le32_to_cpu(d->len), 5 * 16);
+		CHECK_EQ(vrq_le32_to_cpu(d->len), m * 16);
 		CHECK(vrq_le64_to_cpu(d->addr) >= pool_lo &&
-		      vrq_le64_to_cpu(d->addr) + 5 * 16 <= pool_hi);
+		      vrq_le64_to_cpu(d->addr) + m * 16 <= pool_hi);
 		CHECK_EQ(vrq_le64_to_cpu(d->addr) % 16, 0);
 		if (drain_all(c))
 			return -1;
@@ -1122,6 +1128,12 @@ static int add_caller_ind(struct ctx *c, unsigned n_out, unsigned n_in, int *add
 	memset(tbl, 0xcd, MAXSEG * sizeof(*tbl));
 	rc = vrq_split_drv_add_indirect(&c->p.drv, r->sg, n_out, n_in, r, tbl,
 					AREA_DA + rec_off(r) + TBL_OFF);
+	if (n_out + n_in > c->size) {
+		CHECK_EQ(rc, -VRQ_EINVAL);
+		rec_put(c, r);
+		*added = 0;
+		return 0;
+	}
 	if (c->model_free == 0) {
 		CHECK_EQ(rc, -VRQ_ENOSPC);
 		rec_put(c, r);
@@ -1188,7 +1200,9 @@ static int test_add_indirect(struct ctx *c)
 		unsigned k = 1 + rnd_below(c, c->size < 32 ? c->size : 32), i;
 
 		for (i = 0; i < k; i++) {
-			unsigned n = 1 + rnd_below(c, MAXSEG), n_out = rnd_below(c, n + 1);
+			/* now and then one segment more than the queue size */
+			unsigned m = max_segs(c) + (c->size < MAXSEG && rnd_below(c, 8) == 0);
+			unsigned n = 1 + rnd_below(c, m), n_out = rnd_below(c, n + 1);
 
 			if (rnd_below(c, 3)) {
 				if (add_caller_ind(c, n_out, n - n_out, &added))
@@ -1220,10 +1234,11 @@ static int test_add_indirect(struct ctx *c)
 		if (dev_push_some(c, c->n_pend, rnd_below(c, 3)) || dev_publish(c) || drv_get_all(c))
 			return -1;
 	}
-	/* a ring full of caller-table buffers: exactly size of them fit */
+	/* a ring full of caller-table buffers: exactly size of them fit
+	 * (one segment in a size-1 queue: a chain is at most size long) */
 	added = 1;
 	while (added)
-		if (add_caller_ind(c, 1, 1, &added))
+		if (add_caller_ind(c, 1, c->size >= 2, &added))
 			return -1;
 	CHECK_EQ(c->added - c->consumed, c->size);
 	return drain_all(c);

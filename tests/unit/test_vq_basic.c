@@ -160,14 +160,11 @@ static unsigned need_for(const struct ctx *c, unsigned n)
 	return c->tc.indirect && n >= 2 && n <= VRQ_TEST_IND_MAX ? 1 : n;
 }
 
-/* Largest segment count that can ever fit in this queue. */
+/* Largest segment count that can ever fit in this queue: a chain has at
+ * most queue-size segments, indirect or not. */
 static unsigned max_segs(const struct ctx *c)
 {
-	unsigned m = c->size < MAXSEG ? c->size : MAXSEG;
-
-	if (c->tc.indirect && m < VRQ_TEST_IND_MAX)
-		m = VRQ_TEST_IND_MAX;
-	return m;
+	return c->size < MAXSEG ? c->size : MAXSEG;
 }
 
 /* Longest direct chain (more than one ring descriptor) that can occur. */
@@ -395,6 +392,14 @@ static int drv_add(struct ctx *c, unsigned n_out, unsigned n_in, unsigned maxlen
 	CHECK(r != NULL);
 	rec_prepare(c, r, n_out, n_in, maxlen);
 	rc = vrq_vq_drv_add(&c->p.drv, r->sg, n_out, n_in, r);
+	if (n_out + n_in > c->size) {
+		/* longer than the queue size: never, not even indirect */
+		CHECK_EQ(rc, -VRQ_EINVAL);
+		CHECK_EQ(vrq_vq_drv_num_free(&c->p.drv), c->model_free);
+		rec_put(c, r);
+		*added = 0;
+		return 0;
+	}
 	if (r->need > c->model_free) {
 		CHECK_EQ(rc, -VRQ_ENOSPC);
 		CHECK_EQ(vrq_vq_drv_num_free(&c->p.drv), c->model_free);
@@ -909,9 +914,9 @@ static int test_shapes(struct ctx *c)
 			}
 		}
 	}
-	/* a buffer that can never fit: ENOSPC on an empty ring */
+	/* a buffer longer than the queue size: EINVAL, indirect or not */
 	n = maxn + 1;
-	if (n <= MAXSEG && need_for(c, n) > c->size) {
+	if (n <= MAXSEG) {
 		if (drv_add(c, 1, n - 1, SEGMAX, &added))
 			return -1;
 		CHECK_EQ(added, 0);
@@ -1192,6 +1197,13 @@ static int add_caller_ind(struct ctx *c, unsigned n_out, unsigned n_in, int *add
 	else
 		rc = vrq_split_drv_add_indirect(&c->p.drv.split, r->sg, n_out, n_in, r,
 						(struct vrq_split_desc *)(void *)tbl, da);
+	if (n_out + n_in > c->size) {
+		CHECK_EQ(rc, -VRQ_EINVAL);
+		CHECK_EQ(vrq_vq_drv_num_free(&c->p.drv), c->model_free);
+		rec_put(c, r);
+		*added = 0;
+		return 0;
+	}
 	if (c->model_free == 0) {
 		CHECK_EQ(rc, -VRQ_ENOSPC);
 		CHECK_EQ(vrq_vq_drv_num_free(&c->p.drv), 0);
@@ -1242,7 +1254,9 @@ static int test_add_indirect(struct ctx *c)
 		unsigned k = 1 + rnd_below(c, c->size < 32 ? c->size : 32), i;
 
 		for (i = 0; i < k; i++) {
-			unsigned n = 1 + rnd_below(c, MAXSEG), n_out = rnd_below(c, n + 1);
+			/* now and then one segment more than the queue size */
+			unsigned m = max_segs(c) + (c->size < MAXSEG && rnd_below(c, 8) == 0);
+			unsigned n = 1 + rnd_below(c, m), n_out = rnd_below(c, n + 1);
 
 			if (rnd_below(c, 3)) {
 				if (add_caller_ind(c, n_out, n - n_out, &added))
@@ -1260,10 +1274,11 @@ static int test_add_indirect(struct ctx *c)
 		    dev_publish(c) || drv_get_all(c))
 			return -1;
 	}
-	/* a ring full of caller-table buffers: exactly size of them fit */
+	/* a ring full of caller-table buffers: exactly size of them fit
+	 * (one segment in a size-1 queue: a chain is at most size long) */
 	added = 1;
 	while (added)
-		if (add_caller_ind(c, 1, 1, &added))
+		if (add_caller_ind(c, 1, c->size >= 2, &added))
 			return -1;
 	CHECK_EQ(c->added - c->consumed, c->size);
 	return drain_all(c);

@@ -289,7 +289,8 @@ static int fm_open(struct fm *m, const struct vrq_test_vcfg *tc, enum vrq_domain
 	spec_layout(tc->kind, tc->size, 64, &m->lay);
 	m->rng = seed * 0x9e3779b97f4a7c15ull + 12345;
 	m->trace = 0xcbf29ce484222325ull;
-	m->max_nseg = tc->size < MAX_NSEG && !tc->indirect ? tc->size : MAX_NSEG;
+	/* a chain has at most queue-size segments, indirect or not */
+	m->max_nseg = tc->size < MAX_NSEG ? tc->size : MAX_NSEG;
 	m->b = (struct fbuf *)calloc(tc->size, sizeof(*m->b));
 	if (!m->b)
 		return -1;
