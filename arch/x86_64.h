@@ -54,47 +54,44 @@ static inline uint64_t vrq_arch_cycles(void)
 #define VRQ__X86_CLWB 2u
 #define VRQ__X86_PROBED 4u
 
+/*
+ * One lazy CPUID probe, cached in one word: feature bits in the low byte,
+ * the line size that CLFLUSH / CLFLUSHOPT / CLWB act on (CPUID.01H:EBX[15:8]
+ * in 8-byte units: 64 on every x86-64 shipped so far, read, not assumed)
+ * above it.
+ */
 static inline unsigned vrq__x86_cache_features(void)
 {
 	static unsigned feat;
 	unsigned f = __atomic_load_n(&feat, __ATOMIC_RELAXED);
 
 	if (!f) {
-		uint32_t a = 7, b, c = 0, d;
+		uint32_t a = 7, b, c = 0, d, line;
 		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 		f = VRQ__X86_PROBED | ((b >> 23) & 1 ? VRQ__X86_CLFLUSHOPT : 0) |
 		    ((b >> 24) & 1 ? VRQ__X86_CLWB : 0);
+		a = 1;
+		c = 0;
+		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		line = ((b >> 8) & 0xff) * 8;
+		f |= (line ? line : 64) << 8;
 		__atomic_store_n(&feat, f, __ATOMIC_RELAXED);
 	}
 	return f;
 }
 
-/**
- * Line size that CLFLUSH / CLFLUSHOPT / CLWB act on: CPUID.01H:EBX[15:8] in
- * 8-byte units (64 on every x86-64 shipped so far; read, not assumed).
- */
+/** Cache line size in bytes (see vrq__x86_cache_features()). */
 static inline size_t vrq_arch_cache_line(void)
 {
-	static size_t line;
-	size_t l = __atomic_load_n(&line, __ATOMIC_RELAXED);
-
-	if (!l) {
-		uint32_t a = 1, b, c = 0, d;
-		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-		l = (size_t)((b >> 8) & 0xff) * 8;
-		if (!l)
-			l = 64;
-		__atomic_store_n(&line, l, __ATOMIC_RELAXED);
-	}
-	return l;
+	return vrq__x86_cache_features() >> 8;
 }
 
 static inline void vrq__x86_cache_range(const void *p, size_t len, int clean_only)
 {
-	size_t line = vrq_arch_cache_line();
+	unsigned f = vrq__x86_cache_features();
+	size_t line = f >> 8;
 	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(line - 1);
 	uintptr_t end = (uintptr_t)p + len;
-	unsigned f = vrq__x86_cache_features();
 
 	if (!len)
 		return;
