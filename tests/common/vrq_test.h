@@ -64,6 +64,21 @@ static int vrq_test_failures;
 		}                                                                                \
 	} while (0)
 
+/*
+ * VRQ_DOM_NONCOH needs each split area (and the indirect pool, if any) to
+ * start on a vrq_cache_line_size() boundary; a layout made for 64-byte
+ * lines does not fit a larger granule (2 KiB on arm64 cores that do not
+ * report CTR_EL0.CWG, qemu's among them).  1 if these pointers fit.
+ */
+static inline int vrq_test_noncoh_fits(const void *desc, const void *avail, const void *used,
+				       const void *pool)
+{
+	size_t line = vrq_cache_line_size();
+
+	return line && !((uintptr_t)desc % line) && !((uintptr_t)avail % line) &&
+	       !((uintptr_t)used % line) && !((uintptr_t)pool % line);
+}
+
 /* One point of the config matrix. */
 struct vrq_test_cfg {
 	uint16_t size;

@@ -1022,6 +1022,17 @@ static int test_domains(struct fm *m)
 			}
 			continue;
 		}
+		if (var[v].dom == VRQ_DOM_NONCOH &&
+		    !vrq_test_noncoh_fits(m->p.cfg.ring.desc, m->p.cfg.ring.avail, m->p.cfg.ring.used,
+					  m->p.cfg.ind_max ? m->p.cfg.ind_pool : NULL)) {
+			/* areas not on the cache granule: refused, not run */
+			if (init_rc != -VRQ_EINVAL) {
+				fprintf(stderr, "NONCOH areas off the %zu-byte granule: init %d [%s]\n",
+					vrq_cache_line_size(), init_rc, m->name);
+				goto out;
+			}
+			continue;
+		}
 		if (init_rc) {
 			fprintf(stderr, "init domain %d flags %u: %d\n", (int)var[v].dom,
 				var[v].flags, init_rc);

@@ -1547,6 +1547,24 @@ static int test_domains(const struct vrq_test_vcfg *tc)
 			}
 			continue;
 		}
+		if (var[v].dom == VRQ_DOM_NONCOH) {
+			struct vrq_split_layout l;
+			struct vrq_split_ring r;
+
+			vrq_split_layout_calc(tc->size, 64, &l);
+			r = vrq_split_ring_at(m.p.ring_mem, &l);
+			if (!vrq_test_noncoh_fits(r.desc, r.avail, r.used,
+						  m.p.cfg.ind_max ? m.p.cfg.ind_pool : NULL)) {
+				/* areas not on the cache granule: refused, not run */
+				fm_close(&m);
+				if (init_rc != -VRQ_EINVAL) {
+					fprintf(stderr, "NONCOH off the %zu-byte granule: init %d [%s]\n",
+						vrq_cache_line_size(), init_rc, m.name);
+					CHECK(0);
+				}
+				continue;
+			}
+		}
 		if (rc) {
 			fprintf(stderr, "init %d [%s]\n", init_rc, m.name);
 			fm_close(&m);
