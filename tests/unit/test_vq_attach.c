@@ -21,7 +21,9 @@
  *      avail_event at the device area offsets 2 / 4 + 8i / 4 + 8N, flags at
  *      0; packed descriptors (addr 0, len 8, id 12, flags 14) and event
  *      structures (off_wrap 0, flags 2).  Guard bytes around and between the
- *      areas stay untouched.
+ *      areas stay untouched.  The same traffic over split rings in one
+ *      legacy vring_init() block attached through vrq_vq_split_areas()
+ *      (OpenAMP 16 x align 4, remoteproc 256 x 4096, 2 x 4096, 64 x 16).
  *  (c) refused: misaligned and overlapping areas (event fields included in
  *      the sizes: an area over avail's used_event or used's avail_event is
  *      refused, one right after it accepted), mixed ring + areas, a missing
@@ -367,6 +369,42 @@ static int h_open(struct h *h, enum vrq_ring_kind kind, uint16_t size, int ei, i
 {
 	if (h_place(h, kind, size, ei, ind, mode))
 		return -1;
+	if (vrq_vq_drv_init(&h->drv, &h->cfg))
+		return -1;
+	h->drv_up = 1;
+	if (vrq_vq_dev_init(&h->dev, &h->cfg))
+		return -1;
+	h->dev_up = 1;
+	return 0;
+}
+
+/*
+ * Split ring in one legacy vring_init() block (as remoteproc / OpenAMP lay
+ * it out), attached through vrq_vq_split_areas(); the padding between the
+ * areas and a guard after the block must stay untouched.
+ */
+static int h_open_legacy(struct h *h, uint16_t size, int ei, size_t align)
+{
+	struct vrq_split_layout l;
+	int i;
+
+	if (h_place(h, VRQ_RING_SPLIT, size, ei, 0, M_SEPARATE))
+		return -1;
+	if (vrq_split_layout_legacy(size, align, &l))
+		return -1;
+	for (i = 0; i < h->nalloc; i++)
+		free(h->alloc[i]);
+	h->nalloc = 1;
+	h->alloc_len[0] = l.total + GUARD;
+	h->alloc[0] = alloc_pat(h->alloc_len[0]); /* 4096-aligned: a multiple of align */
+	if (!h->alloc[0])
+		return -1;
+	h->cfg.areas = vrq_vq_split_areas(h->alloc[0], &l);
+	h->area[A_DESC] = (uint8_t *)h->cfg.areas.desc;
+	h->area[A_DRV] = (uint8_t *)h->cfg.areas.driver;
+	h->area[A_DEV] = (uint8_t *)h->cfg.areas.device;
+	snprintf(h->name, sizeof(h->name), "split size=%u event_idx=%d legacy align=%zu", size, ei,
+		 align);
 	if (vrq_vq_drv_init(&h->drv, &h->cfg))
 		return -1;
 	h->drv_up = 1;
@@ -988,6 +1026,38 @@ out:
 					h_fini(&h);
 					return -1;
 				}
+	/* legacy vring_init() blocks: OpenAMP (16 x 4), remoteproc (256 x 4096), small */
+	{
+		static const struct {
+			uint16_t size;
+			size_t align;
+		} leg[] = {{16, 4}, {256, 4096}, {2, 4096}, {64, 16}};
+
+		for (k = 0; k < sizeof(leg) / sizeof(leg[0]); k++)
+			for (ei = 0; ei < 2; ei++) {
+				const char *name = h.name;
+
+				if (h_open_legacy(&h, leg[k].size, ei, leg[k].align) || check_zeroed(&h) ||
+				    run_traffic(&h, 66000) || check_guards(&h)) {
+					fprintf(stderr, "FAILED: legacy block [%s]\n", h.name);
+					vrq_test_failures += !vrq_test_failures;
+					h_fini(&h);
+					return -1;
+				}
+				printf("scattered %-40s %7llu buffers, %5llu hand-overs\n", h.name,
+				       (unsigned long long)h.consumed, (unsigned long long)h.handovers);
+				if (h.popped <= 65536) {
+					fprintf(stderr, "[%s] the 16-bit index did not wrap\n", name);
+					vrq_test_failures++;
+					goto out2;
+				}
+				h_fini(&h);
+				continue;
+out2:
+				h_fini(&h);
+				return -1;
+			}
+	}
 	return 0;
 }
 
