@@ -100,6 +100,14 @@ VRQ_FFI(int, packed_dev_broken, (const struct vrq_packed_dev *q), (q))
 VRQ_FFI(int, vq_drv_add,
 	(struct vrq_vq_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t),
 	(q, sg, o, i, t))
+VRQ_FFI(int, vq_drv_add_indirect,
+	(struct vrq_vq_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t, void *tbl,
+	 uint64_t da),
+	(q, sg, o, i, t, tbl, da))
+VRQ_FFI(struct vrq_vq_areas, vq_split_areas, (void *mem, const struct vrq_split_layout *l),
+	(mem, l))
+VRQ_FFI(struct vrq_vq_areas, vq_packed_areas, (void *mem, const struct vrq_packed_layout *l),
+	(mem, l))
 VRQ_FFI(int, vq_drv_add_batch, (struct vrq_vq_drv * q, const struct vrq_buf *b, unsigned n),
 	(q, b, n))
 VRQ_FFI(void, vq_drv_publish, (struct vrq_vq_drv * q), (q))

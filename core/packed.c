@@ -36,6 +36,30 @@ int vrq_packed_layout_calc(uint16_t size, size_t area_align, struct vrq_packed_l
 	return 0;
 }
 
+/*
+ * The three areas may be placed anywhere (virtio 1.x transports program
+ * their addresses separately; Linux allocates them apart), but must not
+ * overlap: descriptor ring 16 * N, each event suppression structure 4
+ * ("Structure Size and Alignment").
+ */
+static int areas_disjoint(const struct vrq_packed_cfg *cfg)
+{
+	uintptr_t a[3] = {(uintptr_t)cfg->ring.desc, (uintptr_t)cfg->ring.driver,
+			  (uintptr_t)cfg->ring.device};
+	size_t len[3] = {sizeof(struct vrq_packed_desc) * (size_t)cfg->size,
+			 sizeof(struct vrq_packed_event), sizeof(struct vrq_packed_event)};
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		if (a[i] + len[i] < a[i])
+			return 0; /* wraps the address space */
+		for (j = 0; j < i; j++)
+			if (a[i] < a[j] + len[j] && a[j] < a[i] + len[i])
+				return 0;
+	}
+	return 1;
+}
+
 static int check_cfg(const struct vrq_packed_cfg *cfg)
 {
 	if (!cfg || !valid_size(cfg->size) || !cfg->ring.desc || !cfg->ring.driver ||
@@ -43,6 +67,8 @@ static int check_cfg(const struct vrq_packed_cfg *cfg)
 		return -VRQ_EINVAL;
 	if ((uintptr_t)cfg->ring.desc % 16 || (uintptr_t)cfg->ring.driver % 4 ||
 	    (uintptr_t)cfg->ring.device % 4)
+		return -VRQ_EINVAL;
+	if (!areas_disjoint(cfg))
 		return -VRQ_EINVAL;
 	if (cfg->domain > VRQ_DOM_NONCOH)
 		return -VRQ_EINVAL;
@@ -214,4 +240,51 @@ void vrq_packed_dev_reset(struct vrq_packed_dev *q)
 	q->batch_used = q->notify_added = 0;
 	q->ino_n = 0;
 	q->broken = 0;
+}
+
+/* ---- device position (vhost-user GET_VRING_BASE / SET_VRING_BASE) --------- */
+
+/* Nothing popped and not yet pushed, nothing pushed and not yet published:
+ * a chain advances the available position at pop and the used position at
+ * push by the same descriptor count, so the two meet exactly then. */
+static int dev_quiescent(const struct vrq_packed_dev *q)
+{
+	return q->next_avail == q->next_used && q->avail_wrap == q->used_wrap && !q->pend &&
+	       !q->ino_n;
+}
+
+int vrq_packed_dev_get_base(const struct vrq_packed_dev *q, uint32_t *base)
+{
+	if (!q || !base)
+		return -VRQ_EINVAL;
+	if (q->broken)
+		return q->broken;
+	if (!dev_quiescent(q))
+		return -VRQ_EINVAL;
+	*base = (uint32_t)q->next_avail | (uint32_t)q->avail_wrap << 15 |
+		(uint32_t)q->next_used << 16 | (uint32_t)q->used_wrap << 31;
+	return 0;
+}
+
+int vrq_packed_dev_set_base(struct vrq_packed_dev *q, uint32_t base)
+{
+	uint16_t avail = (uint16_t)(base & 0x7fff), used = (uint16_t)((base >> 16) & 0x7fff);
+	bool avail_wrap = (base >> 15) & 1, used_wrap = (base >> 31) & 1;
+
+	if (!q)
+		return -VRQ_EINVAL;
+	if (q->broken)
+		return q->broken;
+	if (avail >= q->size || used >= q->size || !dev_quiescent(q))
+		return -VRQ_EINVAL;
+	/* chains in flight at the stop (used behind avail) cannot be resumed:
+	 * their ids and lengths were the stopped device's private state */
+	if (avail != used || avail_wrap != used_wrap)
+		return -VRQ_EINVAL;
+	vrq_packed_dev_reset(q);
+	q->next_avail = avail;
+	q->avail_wrap = avail_wrap;
+	q->next_used = q->pub_pos = used;
+	q->used_wrap = q->pub_wrap = used_wrap;
+	return 0;
 }

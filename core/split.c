@@ -103,6 +103,31 @@ static int noncoh_areas_ok(const struct vrq_split_cfg *cfg)
 	return 1;
 }
 
+/*
+ * The three areas may be placed anywhere (virtio 1.x transports program
+ * their addresses separately), but they must not overlap: each is given its
+ * spec size, event fields included (split-ring.tex, table under "Split
+ * Virtqueues": desc 16 * N, avail 6 + 2 * N, used 6 + 8 * N).
+ */
+static int areas_disjoint(const struct vrq_split_cfg *cfg)
+{
+	uintptr_t a[3] = {(uintptr_t)cfg->ring.desc, (uintptr_t)cfg->ring.avail,
+			  (uintptr_t)cfg->ring.used};
+	size_t len[3] = {sizeof(struct vrq_split_desc) * (size_t)cfg->size,
+			 6 + 2 * (size_t)cfg->size,
+			 6 + sizeof(struct vrq_split_used_elem) * (size_t)cfg->size};
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		if (a[i] + len[i] < a[i])
+			return 0; /* wraps the address space */
+		for (j = 0; j < i; j++)
+			if (a[i] < a[j] + len[j] && a[j] < a[i] + len[i])
+				return 0;
+	}
+	return 1;
+}
+
 static int check_cfg(const struct vrq_split_cfg *cfg)
 {
 	if (!cfg || !valid_size(cfg->size) || !cfg->ring.desc || !cfg->ring.avail ||
@@ -111,6 +136,8 @@ static int check_cfg(const struct vrq_split_cfg *cfg)
 	if ((uintptr_t)cfg->ring.desc % VRQ_SPLIT_DESC_ALIGN ||
 	    (uintptr_t)cfg->ring.avail % VRQ_SPLIT_AVAIL_ALIGN ||
 	    (uintptr_t)cfg->ring.used % VRQ_SPLIT_USED_ALIGN)
+		return -VRQ_EINVAL;
+	if (!areas_disjoint(cfg))
 		return -VRQ_EINVAL;
 	if (cfg->domain > VRQ_DOM_NONCOH)
 		return -VRQ_EINVAL;
@@ -302,4 +329,47 @@ void vrq_split_dev_reset(struct vrq_split_dev *q)
 	q->ino_n = 0;
 	memset(q->inflight, 0, q->size);
 	q->broken = 0;
+}
+
+/* ---- device position (vhost-user GET_VRING_BASE / SET_VRING_BASE) --------- */
+
+/* Nothing popped and not yet pushed, nothing pushed and not yet published:
+ * every chain popped has one used->idx increment behind it (IN_ORDER too). */
+static int dev_quiescent(const struct vrq_split_dev *q)
+{
+	return q->last_avail == q->used_idx && q->used_idx == q->used_pub && !q->ino_n;
+}
+
+int vrq_split_dev_get_base(const struct vrq_split_dev *q, uint32_t *base)
+{
+	if (!q || !base)
+		return -VRQ_EINVAL;
+	if (q->broken)
+		return q->broken;
+	if (!dev_quiescent(q))
+		return -VRQ_EINVAL;
+	*base = q->last_avail;
+	return 0;
+}
+
+int vrq_split_dev_set_base(struct vrq_split_dev *q, uint32_t base)
+{
+	uint16_t used;
+
+	if (!q)
+		return -VRQ_EINVAL;
+	if (q->broken)
+		return q->broken;
+	/* bits 16..31 are reserved (zero) in the vhost-user payload */
+	if (base > 0xffff || !dev_quiescent(q))
+		return -VRQ_EINVAL;
+	/* the used index lives in ring memory: a stopped device left it at
+	 * its base, since every chain it popped was used and published */
+	used = vrq__read16(q->dom, &q->used->idx);
+	if (used != (uint16_t)base)
+		return -VRQ_EINVAL;
+	vrq_split_dev_reset(q);
+	q->last_avail = q->avail_cache = (uint16_t)base;
+	q->used_idx = q->used_pub = (uint16_t)base;
+	return 0;
 }

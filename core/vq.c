@@ -18,10 +18,24 @@ size_t vrq_vq_ring_bytes(enum vrq_ring_kind kind, uint16_t size, size_t area_ali
 	return 0;
 }
 
+/*
+ * One block (ring) or three areas, never a mix (struct vrq_vq_cfg).  The
+ * ring init functions check each area's alignment and that none overlaps
+ * another; the areas are passed through as given.
+ */
+static int placement(const struct vrq_vq_cfg *c)
+{
+	const struct vrq_vq_areas *a = &c->areas;
+
+	if (c->ring)
+		return a->desc || a->driver || a->device ? -VRQ_EINVAL : 0;
+	return a->desc && a->driver && a->device ? 0 : -VRQ_EINVAL;
+}
+
 static int split_cfg(const struct vrq_vq_cfg *c, struct vrq_split_cfg *s)
 {
 	struct vrq_split_layout l;
-	int rc = vrq_split_layout_calc(c->size, c->area_align, &l);
+	int rc = c->ring ? vrq_split_layout_calc(c->size, c->area_align, &l) : 0;
 
 	if (rc)
 		return rc;
@@ -30,7 +44,13 @@ static int split_cfg(const struct vrq_vq_cfg *c, struct vrq_split_cfg *s)
 	s->features = c->features & ~VRQ_FEATURE(VRQ_F_RING_PACKED);
 	s->domain = c->domain;
 	s->flags = c->flags;
-	s->ring = vrq_split_ring_at(c->ring, &l);
+	if (c->ring) {
+		s->ring = vrq_split_ring_at(c->ring, &l);
+	} else {
+		s->ring.desc = (struct vrq_split_desc *)c->areas.desc;
+		s->ring.avail = (struct vrq_split_avail *)c->areas.driver;
+		s->ring.used = (struct vrq_split_used *)c->areas.device;
+	}
 	s->priv = c->priv;
 	s->ind_pool = (struct vrq_split_desc *)c->ind_pool;
 	s->ind_pool_da = c->ind_pool_da;
@@ -42,7 +62,7 @@ static int split_cfg(const struct vrq_vq_cfg *c, struct vrq_split_cfg *s)
 static int packed_cfg(const struct vrq_vq_cfg *c, struct vrq_packed_cfg *p)
 {
 	struct vrq_packed_layout l;
-	int rc = vrq_packed_layout_calc(c->size, c->area_align, &l);
+	int rc = c->ring ? vrq_packed_layout_calc(c->size, c->area_align, &l) : 0;
 
 	if (rc)
 		return rc;
@@ -51,7 +71,13 @@ static int packed_cfg(const struct vrq_vq_cfg *c, struct vrq_packed_cfg *p)
 	p->features = c->features | VRQ_FEATURE(VRQ_F_RING_PACKED);
 	p->domain = c->domain;
 	p->flags = c->flags;
-	p->ring = vrq_packed_ring_at(c->ring, &l);
+	if (c->ring) {
+		p->ring = vrq_packed_ring_at(c->ring, &l);
+	} else {
+		p->ring.desc = (struct vrq_packed_desc *)c->areas.desc;
+		p->ring.driver = (struct vrq_packed_event *)c->areas.driver;
+		p->ring.device = (struct vrq_packed_event *)c->areas.device;
+	}
 	p->priv = c->priv;
 	p->ind_pool = (struct vrq_packed_desc *)c->ind_pool;
 	p->ind_pool_da = c->ind_pool_da;
@@ -64,7 +90,7 @@ int vrq_vq_drv_init(struct vrq_vq_drv *vq, const struct vrq_vq_cfg *cfg)
 {
 	int rc;
 
-	if (!vq || !cfg || !cfg->ring)
+	if (!vq || !cfg || placement(cfg))
 		return -VRQ_EINVAL;
 	memset(vq, 0, sizeof(*vq));
 	vq->kind = cfg->kind;
@@ -86,7 +112,7 @@ int vrq_vq_dev_init(struct vrq_vq_dev *vq, const struct vrq_vq_cfg *cfg)
 {
 	int rc;
 
-	if (!vq || !cfg || !cfg->ring)
+	if (!vq || !cfg || placement(cfg))
 		return -VRQ_EINVAL;
 	memset(vq, 0, sizeof(*vq));
 	vq->kind = cfg->kind;
@@ -140,4 +166,20 @@ void vrq_vq_dev_reset(struct vrq_vq_dev *vq)
 		vrq_packed_dev_reset(&vq->packed);
 	else
 		vrq_split_dev_reset(&vq->split);
+}
+
+int vrq_vq_dev_get_base(const struct vrq_vq_dev *vq, uint32_t *base)
+{
+	if (!vq)
+		return -VRQ_EINVAL;
+	return vq->kind == VRQ_RING_PACKED ? vrq_packed_dev_get_base(&vq->packed, base)
+					   : vrq_split_dev_get_base(&vq->split, base);
+}
+
+int vrq_vq_dev_set_base(struct vrq_vq_dev *vq, uint32_t base)
+{
+	if (!vq)
+		return -VRQ_EINVAL;
+	return vq->kind == VRQ_RING_PACKED ? vrq_packed_dev_set_base(&vq->packed, base)
+					   : vrq_split_dev_set_base(&vq->split, base);
 }

@@ -103,6 +103,9 @@ struct vrq_packed_cfg {
 	uint64_t features;	/**< negotiated VRQ_FEATURE(VRQ_F_*) bits */
 	enum vrq_domain domain; /**< ordering domain */
 	uint32_t flags;		/**< VRQ_CFG_* (VRQ_CFG_NO_IDX_CACHE has no effect) */
+	/** Where the areas are, locally: anywhere, each at its spec alignment
+	 *  (descriptor ring 16, event structures 4) and not overlapping another
+	 *  (16 * size, 4, 4 bytes), else init returns -VRQ_EINVAL. */
 	struct vrq_packed_ring ring;
 	/** Role-private state (vrq_packed_{drv,dev}_priv_size()); NULL = malloc. */
 	void *priv;
@@ -662,6 +665,43 @@ int vrq_packed_dev_init(struct vrq_packed_dev *q, const struct vrq_packed_cfg *c
 void vrq_packed_dev_fini(struct vrq_packed_dev *q);
 /** @brief Queue reset, device side. */
 void vrq_packed_dev_reset(struct vrq_packed_dev *q);
+
+/**
+ * @brief Ring position of a stopped device, as vhost-user's
+ *        GET_VRING_BASE reports it for a packed ring: bits 0..14 the next
+ *        descriptor the device will read (a ring position, < size), bit 15
+ *        the driver (available) ring wrap counter, bits 16..30 the position
+ *        of the next used descriptor the device will write, bit 31 the
+ *        device (used) ring wrap counter.  Neither is in ring memory.
+ *
+ * "Stopped" means quiescent: every chain popped has been pushed and every
+ * push published (vrq_packed_dev_publish()), so the two halves are equal.
+ * Nothing is written.
+ *
+ * @return 0 with *base set; -VRQ_EINVAL (NULL argument, or chains popped and
+ *         not yet pushed and published); the queue's peer error if broken.
+ */
+int vrq_packed_dev_get_base(const struct vrq_packed_dev *q, uint32_t *base);
+
+/**
+ * @brief Resume a queue at a position from vrq_packed_dev_get_base() (or a
+ *        vhost-user SET_VRING_BASE payload): the next pop reads descriptor
+ *        bits 0..14 in the lap of wrap counter bit 15, and used descriptors
+ *        are written from bits 16..30 with wrap counter bit 31.
+ *
+ * Only on a device that holds nothing in flight (fresh from init / reset,
+ * or quiescent as in get_base), over the stopped device's ring memory.
+ * Both positions must be below the queue size, and equal (position and wrap
+ * counter): a used position behind the available one means chains in
+ * flight at the stop, whose ids and lengths were the stopped device's
+ * private state, so they cannot be resumed here.  Nothing is written to
+ * the ring.  No driver-side equivalent: see vrq_split_dev_set_base().
+ *
+ * @return 0; -VRQ_EINVAL (a position >= size, the two halves differ, or
+ *         chains in flight in this handle); the queue's peer error if
+ *         broken (reset it first).
+ */
+int vrq_packed_dev_set_base(struct vrq_packed_dev *q, uint32_t base);
 
 /** @brief 0, or the negative VRQ_E* code that stopped the queue. */
 VRQ_INLINE int vrq_packed_dev_broken(const struct vrq_packed_dev *q)

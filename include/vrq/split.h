@@ -69,7 +69,30 @@ int vrq_split_layout_calc(uint16_t size, size_t area_align, struct vrq_split_lay
 
 /**
  * @brief Legacy contiguous layout: descriptors, avail, padding to
- *        @p queue_align (QueueAlign, a power of two, usually 4096), used.
+ *        @p queue_align, used.  The layout of Linux's uapi vring_init() /
+ *        vring_size() ("Legacy Interfaces: A Note on Virtqueue Layout"),
+ *        which remoteproc / virtio_rpmsg_bus (the resource table's vring
+ *        @c align, usually 4096) and OpenAMP (VRING_ALIGNMENT, often 4 or
+ *        16) use, and legacy virtio-mmio / virtio-pci (QueueAlign 4096).
+ *
+ * For every size and alignment: desc_off 0; avail_off 16 * size (right
+ * after the table); used_off = ALIGN(16 * size + 2 * (3 + size), queue_align),
+ * i.e. vring_init()'s ALIGN(&avail->ring[size] + sizeof(used_event)), the
+ * avail ring's used_event field included; used_off + used_size (6 + 8 * size,
+ * avail_event included) equals vring_size().  total is the spec's legacy
+ * virtq_size(), which also rounds the used part up to @p queue_align, so it
+ * is vring_size() or up to queue_align - 1 bytes more: allocate total, but a
+ * ring someone else allocated with vring_size() bytes holds every area.
+ *
+ * vring_init() aligns the used ring's absolute address; the offsets here are
+ * relative to the ring's start, so they are vring_init()'s when the ring
+ * starts on a @p queue_align boundary (remoteproc and OpenAMP place it so).
+ * Attach with vrq_split_ring_at(mem, l), or vrq_vq_split_areas() for
+ * vrq_vq_cfg.areas.
+ *
+ * @param queue_align a power of two in [4, 65536]: smaller values put the
+ *        used ring off its 4-byte spec alignment for most sizes.
+ * @return 0 or -VRQ_EINVAL (size not a power of two in [1, 32768], bad align).
  */
 int vrq_split_layout_legacy(uint16_t size, size_t queue_align, struct vrq_split_layout *l);
 
@@ -102,7 +125,10 @@ struct vrq_split_cfg {
 	uint64_t features;	/**< negotiated VRQ_FEATURE(VRQ_F_*) bits */
 	enum vrq_domain domain; /**< ordering domain */
 	uint32_t flags;		/**< VRQ_CFG_* */
-	struct vrq_split_ring ring; /**< where the areas are, locally */
+	/** Where the areas are, locally: anywhere, each at its spec alignment
+	 *  (desc 16, avail 2, used 4) and not overlapping another (spec sizes,
+	 *  event fields included), else init returns -VRQ_EINVAL. */
+	struct vrq_split_ring ring;
 	/**
 	 * Role-private state (driver: vrq_split_drv_priv_size(), device:
 	 * vrq_split_dev_priv_size()); NULL = malloc'ed at init, freed by fini.
@@ -729,6 +755,47 @@ void vrq_split_dev_fini(struct vrq_split_dev *q);
 /** @brief Queue reset, device side: forget all progress (indices to 0,
  *  no head in flight). */
 void vrq_split_dev_reset(struct vrq_split_dev *q);
+
+/**
+ * @brief Ring position of a stopped device, as vhost-user's
+ *        GET_VRING_BASE reports it: the free-running index of the next
+ *        available ring entry the device will process (last_avail_idx),
+ *        bits 16..31 zero.  The used index is not part of it: it is in ring
+ *        memory (used->idx), and a stopped device left it equal to the base.
+ *
+ * "Stopped" means quiescent: every chain popped has been pushed and every
+ * push published (vrq_split_dev_publish()).  Stop calling pop first, finish
+ * the chains in flight, publish, then take the base.  Nothing is written.
+ *
+ * @return 0 with *base set; -VRQ_EINVAL (NULL argument, or chains popped and
+ *         not yet pushed and published); the queue's peer error if broken.
+ */
+int vrq_split_dev_get_base(const struct vrq_split_dev *q, uint32_t *base);
+
+/**
+ * @brief Resume a queue at a position from vrq_split_dev_get_base() (or a
+ *        vhost-user SET_VRING_BASE payload): the next pop takes the avail
+ *        ring entry @p base, and used entries continue at used->idx.
+ *
+ * Only on a device that holds nothing in flight: fresh from
+ * vrq_split_dev_init() / vrq_split_dev_reset(), or quiescent as in
+ * get_base; and over the ring memory of the stopped device (the driver's
+ * state and the ring contents carry on untouched).  It reads used->idx
+ * from ring memory and requires it to equal @p base: a device that stopped
+ * with chains in flight cannot be resumed here, since their heads and
+ * lengths were its private state.  Nothing is written to the ring.
+ *
+ * Driver side: there is no equivalent.  The driver's position is in ring
+ * memory it writes itself (avail->idx), and a driver that lost its private
+ * state also lost the tokens of its buffers in flight, which only a queue
+ * reset (device reset or RING_RESET, both sides back to 0) hands back; a
+ * device resumed with set_base is invisible to a driver that kept running.
+ *
+ * @return 0; -VRQ_EINVAL (@p base > 0xffff, chains in flight in this
+ *         handle, or used->idx != @p base); the queue's peer error if broken
+ *         (reset it first).
+ */
+int vrq_split_dev_set_base(struct vrq_split_dev *q, uint32_t base);
 
 /** @brief 0, or the negative VRQ_E* code that stopped the queue.  A device
  *  seeing non-zero sets VRQ_STATUS_DEVICE_NEEDS_RESET. */

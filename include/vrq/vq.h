@@ -31,21 +31,86 @@ enum vrq_ring_kind {
 	VRQ_RING_PACKED = 1,
 };
 
-/** @brief Ring-agnostic configuration. */
+/**
+ * @brief Local addresses of a queue's three areas, placed independently
+ *        (virtio 1.x: "Descriptor Area", "Driver Area", "Device Area", whose
+ *        addresses a transport programs separately, e.g. virtio-mmio
+ *        QueueDesc / QueueDriver / QueueDevice, or vhost-user
+ *        SET_VRING_ADDR).
+ *
+ * | member   | split                        | packed                               |
+ * |----------|------------------------------|--------------------------------------|
+ * | @c desc   | descriptor table, 16 * size, align 16 | descriptor ring, 16 * size, align 16 |
+ * | @c driver | available ring, 6 + 2 * size, align 2 | driver event suppression, 4, align 4 |
+ * | @c device | used ring, 6 + 8 * size, align 4      | device event suppression, 4, align 4 |
+ *
+ * (split-ring.tex / packed-ring.tex, "Virtqueue alignment" tables; sizes
+ * include the event fields.)  The areas may lie in any order and in separate
+ * allocations, but must not overlap.
+ */
+struct vrq_vq_areas {
+	void *desc;   /**< Descriptor Area */
+	void *driver; /**< Driver Area (written by the driver) */
+	void *device; /**< Device Area (written by the device) */
+};
+
+/**
+ * @brief Ring-agnostic configuration.
+ *
+ * Where the ring is, one of two ways:
+ *  - @c ring non-NULL: one block, vrq_vq_ring_bytes(kind, size, area_align)
+ *    long, laid out by vrq_split_layout_calc() / vrq_packed_layout_calc()
+ *    with @c area_align; @c areas must then be all NULL.
+ *  - @c ring NULL: the three areas at @c areas (all three non-NULL), as
+ *    someone else laid them out: a legacy vring_init() block
+ *    (vrq_split_layout_legacy() + vrq_vq_split_areas()), or addresses a
+ *    transport was given.  @c area_align is ignored.
+ * Anything else (a mix, or a NULL area) is -VRQ_EINVAL.  Init checks each
+ * area's spec alignment and that no two overlap (-VRQ_EINVAL).
+ */
 struct vrq_vq_cfg {
 	enum vrq_ring_kind kind;
 	uint16_t size;		/**< split: power of two; packed: any 1..32768 */
 	uint64_t features;	/**< VRQ_F_RING_PACKED is set/cleared from @c kind */
 	enum vrq_domain domain;
 	uint32_t flags;		/**< VRQ_CFG_* */
-	void *ring;		/**< ring memory, vrq_vq_ring_bytes() long */
-	size_t area_align;	/**< area alignment used for the layout (e.g. 64) */
+	void *ring;		/**< ring memory, vrq_vq_ring_bytes() long, or NULL: @c areas */
+	size_t area_align;	/**< area alignment used for the layout of @c ring (e.g. 64) */
 	void *priv;		/**< role-private state, or NULL (malloc) */
 	void *ind_pool;		/**< driver: indirect pool (size * ind_max descriptors) */
 	uint64_t ind_pool_da;
 	uint16_t ind_max;
 	const struct vrq_mem *mem; /**< device: memory map */
+	struct vrq_vq_areas areas; /**< the three areas, when @c ring is NULL */
 };
+
+/**
+ * @brief Areas of a split ring laid out in @p mem by @p l (from
+ *        vrq_split_layout_calc() or vrq_split_layout_legacy()), for
+ *        vrq_vq_cfg.areas; through vrq_split_ring_at().
+ */
+VRQ_INLINE struct vrq_vq_areas vrq_vq_split_areas(void *mem, const struct vrq_split_layout *l)
+{
+	struct vrq_split_ring r = vrq_split_ring_at(mem, l);
+	struct vrq_vq_areas a;
+
+	a.desc = r.desc;
+	a.driver = r.avail;
+	a.device = r.used;
+	return a;
+}
+
+/** @brief Areas of a packed ring laid out in @p mem by @p l, for vrq_vq_cfg.areas. */
+VRQ_INLINE struct vrq_vq_areas vrq_vq_packed_areas(void *mem, const struct vrq_packed_layout *l)
+{
+	struct vrq_packed_ring r = vrq_packed_ring_at(mem, l);
+	struct vrq_vq_areas a;
+
+	a.desc = r.desc;
+	a.driver = r.driver;
+	a.device = r.device;
+	return a;
+}
 
 /** @brief Bytes of ring memory for @p kind / @p size / @p area_align, 0 if invalid. */
 size_t vrq_vq_ring_bytes(enum vrq_ring_kind kind, uint16_t size, size_t area_align);
@@ -64,15 +129,37 @@ struct vrq_vq_dev {
 	struct vrq_packed_dev packed;
 };
 
-/** @brief Initialise a driver handle (lays the ring out in cfg->ring). */
+/**
+ * @brief Initialise a driver handle over cfg->ring (laid out with
+ *        cfg->area_align) or cfg->areas (see struct vrq_vq_cfg); zeroes the
+ *        areas as vrq_split_drv_init() / vrq_packed_drv_init() do.
+ * @return 0, -VRQ_EINVAL, -VRQ_ENOTSUP, -VRQ_ENOMEM.
+ */
 int vrq_vq_drv_init(struct vrq_vq_drv *vq, const struct vrq_vq_cfg *cfg);
-/** @brief Initialise a device handle over a ring the driver initialised. */
+/**
+ * @brief Initialise a device handle over a ring the driver initialised
+ *        (same placement rules as vrq_vq_drv_init()); writes nothing to it.
+ * @return 0, -VRQ_EINVAL, -VRQ_ENOTSUP, -VRQ_ENOMEM.
+ */
 int vrq_vq_dev_init(struct vrq_vq_dev *vq, const struct vrq_vq_cfg *cfg);
 void vrq_vq_drv_fini(struct vrq_vq_drv *vq);
 void vrq_vq_dev_fini(struct vrq_vq_dev *vq);
 int vrq_vq_drv_detach(struct vrq_vq_drv *vq, void **token);
 void vrq_vq_drv_reset(struct vrq_vq_drv *vq);
 void vrq_vq_dev_reset(struct vrq_vq_dev *vq);
+
+/**
+ * @brief Ring position of a stopped (quiescent) device, as vhost-user's
+ *        GET_VRING_BASE: vrq_split_dev_get_base() (last_avail_idx) or
+ *        vrq_packed_dev_get_base() (positions and wrap counters).
+ */
+int vrq_vq_dev_get_base(const struct vrq_vq_dev *vq, uint32_t *base);
+/**
+ * @brief Resume a fresh or quiescent device at @p base, as vhost-user's
+ *        SET_VRING_BASE: vrq_split_dev_set_base() / vrq_packed_dev_set_base().
+ *        There is no driver-side equivalent (see vrq_split_dev_set_base()).
+ */
+int vrq_vq_dev_set_base(struct vrq_vq_dev *vq, uint32_t base);
 
 #define VRQ__VQ(vq, split_call, packed_call)                                                     \
 	do {                                                                                     \
@@ -88,6 +175,29 @@ VRQ_INLINE int vrq_vq_drv_add(struct vrq_vq_drv *vq, const struct vrq_sg *sg, un
 {
 	VRQ__VQ(vq, return vrq_split_drv_add(&vq->split, sg, n_out, n_in, token),
 		return vrq_packed_drv_add(&vq->packed, sg, n_out, n_in, token));
+}
+
+/**
+ * @brief Add one buffer through a caller-supplied indirect table: see
+ *        vrq_split_drv_add_indirect() / vrq_packed_drv_add_indirect().
+ *        @p tbl (local) and @p tbl_da (device address) name a table of at
+ *        least n_out + n_in 16-byte descriptors (struct vrq_split_desc or
+ *        struct vrq_packed_desc, by the ring), which the call fills and
+ *        which must stay untouched until the buffer is used.  The buffer
+ *        takes one ring descriptor.
+ * @return 0, -VRQ_EINVAL (INDIRECT_DESC not negotiated, @p tbl NULL, no
+ *         segment), -VRQ_ENOSPC (no free descriptor), or the queue's error if
+ *         it is broken.
+ */
+VRQ_INLINE int vrq_vq_drv_add_indirect(struct vrq_vq_drv *vq, const struct vrq_sg *sg,
+				       unsigned n_out, unsigned n_in, void *token, void *tbl,
+				       uint64_t tbl_da)
+{
+	VRQ__VQ(vq,
+		return vrq_split_drv_add_indirect(&vq->split, sg, n_out, n_in, token,
+						  (struct vrq_split_desc *)tbl, tbl_da),
+		return vrq_packed_drv_add_indirect(&vq->packed, sg, n_out, n_in, token,
+						   (struct vrq_packed_desc *)tbl, tbl_da));
 }
 
 /** @brief See vrq_split_drv_add_batch(). */
