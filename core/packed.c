@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "areas.h"
+
 #include "vrq/packed.h"
 
 static size_t align_up(size_t v, size_t a)
@@ -48,16 +50,8 @@ static int areas_disjoint(const struct vrq_packed_cfg *cfg)
 			  (uintptr_t)cfg->ring.device};
 	size_t len[3] = {sizeof(struct vrq_packed_desc) * (size_t)cfg->size,
 			 sizeof(struct vrq_packed_event), sizeof(struct vrq_packed_event)};
-	int i, j;
 
-	for (i = 0; i < 3; i++) {
-		if (a[i] + len[i] < a[i])
-			return 0; /* wraps the address space */
-		for (j = 0; j < i; j++)
-			if (a[i] < a[j] + len[j] && a[j] < a[i] + len[i])
-				return 0;
-	}
-	return 1;
+	return vrq__areas_disjoint(a, len);
 }
 
 static int check_cfg(const struct vrq_packed_cfg *cfg)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "areas.h"
+
 #include "vrq/split.h"
 
 static int is_pow2(size_t v)
@@ -80,23 +82,11 @@ int vrq_split_layout_legacy(uint16_t size, size_t queue_align, struct vrq_split_
 static int noncoh_areas_ok(const struct vrq_split_cfg *cfg)
 {
 	size_t line = vrq_cache_line_size();
-	struct {
-		uintptr_t a;
-		size_t len;
-	} r[3] = {
-		{(uintptr_t)cfg->ring.desc, sizeof(struct vrq_split_desc) * (size_t)cfg->size},
-		{(uintptr_t)cfg->ring.avail, 6 + 2 * (size_t)cfg->size},
-		{(uintptr_t)cfg->ring.used, 6 + sizeof(struct vrq_split_used_elem) * (size_t)cfg->size},
-	};
-	int i, j;
 
-	for (i = 0; i < 3; i++) {
-		if (r[i].a % line)
-			return 0;
-		for (j = 0; j < i; j++)
-			if (r[i].a < r[j].a + r[j].len && r[j].a < r[i].a + r[i].len)
-				return 0;
-	}
+	/* overlap is refused for every domain (areas_disjoint()) */
+	if ((uintptr_t)cfg->ring.desc % line || (uintptr_t)cfg->ring.avail % line ||
+	    (uintptr_t)cfg->ring.used % line)
+		return 0;
 	if ((cfg->features & VRQ_FEATURE(VRQ_F_INDIRECT_DESC)) && cfg->ind_max &&
 	    (uintptr_t)cfg->ind_pool % line)
 		return 0;
@@ -116,16 +106,8 @@ static int areas_disjoint(const struct vrq_split_cfg *cfg)
 	size_t len[3] = {sizeof(struct vrq_split_desc) * (size_t)cfg->size,
 			 6 + 2 * (size_t)cfg->size,
 			 6 + sizeof(struct vrq_split_used_elem) * (size_t)cfg->size};
-	int i, j;
 
-	for (i = 0; i < 3; i++) {
-		if (a[i] + len[i] < a[i])
-			return 0; /* wraps the address space */
-		for (j = 0; j < i; j++)
-			if (a[i] < a[j] + len[j] && a[j] < a[i] + len[i])
-				return 0;
-	}
-	return 1;
+	return vrq__areas_disjoint(a, len);
 }
 
 static int check_cfg(const struct vrq_split_cfg *cfg)
