@@ -127,7 +127,9 @@ struct vrq_split_cfg {
 	uint32_t flags;		/**< VRQ_CFG_* */
 	/** Where the areas are, locally: anywhere, each at its spec alignment
 	 *  (desc 16, avail 2, used 4) and not overlapping another (spec sizes,
-	 *  event fields included), else init returns -VRQ_EINVAL. */
+	 *  event fields included), else init returns -VRQ_EINVAL.  With
+	 *  VRQ_DOM_NONCOH each area (and @c ind_pool) must also start on a
+	 *  vrq_cache_line_size() boundary. */
 	struct vrq_split_ring ring;
 	/**
 	 * Role-private state (driver: vrq_split_drv_priv_size(), device:
