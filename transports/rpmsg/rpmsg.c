@@ -1,0 +1,1210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * transports/rpmsg/rpmsg.c - the RPMsg bus over two vrq queues, host
+ * (virtio driver) or remote (virtio device) role.
+ *
+ * Locks (never nested in the other order):
+ *  - tx_lock (mutex): the TX queue and the TX buffer bookkeeping; one
+ *    sender at a time, held across a blocking wait for a buffer.
+ *  - rx_lock (spinlock): the RX queue's ring operations, taken by the
+ *    receive thread once to take a batch and once to return it, and by
+ *    vrq_rpmsg_release() (any thread).  Callbacks run outside it.
+ *  - ept_lock (mutex): endpoint creation/destruction and the name-service
+ *    records; never taken on the per-message path.
+ * Endpoint lookup on receive is lock-free: liburcu's RCU hash table.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <urcu/urcu-bp.h>
+#include <urcu/rculfhash.h>
+
+#include "vrq/cache.h"
+#include "vrq/rpmsg.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define VRQ_RPMSG_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define VRQ_RPMSG_TSAN 1
+#endif
+#endif
+#ifdef VRQ_RPMSG_TSAN
+/* liburcu is not instrumented: tell TSan about the two orderings it gives
+ * us (publication of an endpoint through the hash table, and the grace
+ * period before it is freed). */
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define TSAN_ACQUIRE(p) __tsan_acquire(p)
+#define TSAN_RELEASE(p) __tsan_release(p)
+#else
+#define TSAN_ACQUIRE(p) ((void)(p))
+#define TSAN_RELEASE(p) ((void)(p))
+#endif
+
+#define RX_BATCH 64u
+
+struct vrq_rpmsg_ept {
+	struct cds_lfht_node node;
+	struct rcu_head rcu;
+	struct vrq_rpmsg *r;
+	struct vrq_rpmsg_ept *next; /* all endpoints, under ept_lock */
+	uint32_t addr;
+	uint32_t dst;	/* atomic: bound destination or ADDR_ANY */
+	uint32_t live;	/* atomic: 1 from publication until destroy */
+	bool announced;
+	vrq_rpmsg_cb cb;
+	vrq_rpmsg_unbind_cb unbind;
+	void *priv;
+	char name[VRQ_RPMSG_NAME_SIZE];
+};
+
+struct svc {
+	char name[VRQ_RPMSG_NAME_SIZE];
+	uint32_t addr;
+};
+
+/* remote role: what the device knows about a chain it holds */
+struct slot {
+	uint8_t *va;
+	uint32_t len;
+	uint32_t noncoh;
+};
+
+enum { TX_FREE = 0, TX_RESERVED, TX_INFLIGHT };
+
+struct vrq_rpmsg {
+	enum vrq_rpmsg_role role;
+	unsigned rxi, txi; /* ring index of RX and TX */
+	struct vrq_vq_drv drv[2];
+	struct vrq_vq_dev dev[2];
+	struct vrq_notifier *kick[2], *irq[2];
+	bool ns;
+	uint64_t send_timeout_ns;
+	const struct vrq_mem *sbuf_mem;
+	vrq_rpmsg_ns_cb ns_cb;
+	void *ns_priv;
+
+	/* host buffers */
+	uint8_t *bufs;
+	uint64_t bufs_da;
+	uint32_t buf_size, bufs_flags;
+	uint16_t num_rx, num_tx;
+
+	/* TX side (tx_lock) */
+	pthread_mutex_t tx_lock;
+	uint8_t *tx_state;	/* host: per TX buffer; remote: per head */
+	uint16_t *tx_free;	/* host: free TX buffers; remote: spare heads (reserved, released) */
+	unsigned tx_nfree;
+	struct slot *tx_slot;	/* remote: per head */
+	struct vrq_seg *tx_seg;
+	bool tx_pending;	/* MORE: added, not yet published */
+	uint32_t payload_max;	/* atomic */
+
+	/* RX side */
+	int rx_lock;
+	uint8_t *rx_held;	/* per token: 1 while a callback holds it (atomic) */
+	struct slot *rx_slot;	/* remote: per head */
+	struct vrq_seg *rx_seg;
+	uint32_t rx_tok[RX_BATCH];
+	uint32_t rx_len[RX_BATCH];
+	uint32_t rx_ret[RX_BATCH];
+	uint16_t rx_qsize;
+
+	/* endpoints (ept_lock) */
+	pthread_mutex_t ept_lock;
+	struct cds_lfht *ht;
+	struct vrq_rpmsg_ept *all;
+	unsigned nept;
+	uint32_t next_addr;
+	struct vrq_rpmsg_ept *ns_ept;
+	struct svc *svc;
+	unsigned nsvc, max_svc;
+
+	struct vrq_rpmsg_stats st;
+	uint64_t ns_tx; /* atomic (senders of NS may be outside tx_lock's counter updates) */
+};
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static void spin_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			vrq_cpu_relax();
+}
+
+static void spin_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+static unsigned long addr_hash(uint32_t a)
+{
+	uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ull;
+
+	return (unsigned long)(h ^ (h >> 29));
+}
+
+static int addr_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct vrq_rpmsg_ept *e = caa_container_of(node, struct vrq_rpmsg_ept, node);
+
+	return e->addr == *(const uint32_t *)key;
+}
+
+static uint64_t now_ns(void)
+{
+	return vrq_notify_now_ns();
+}
+
+/* remaining time until @p deadline (0 = none: forever) as a wait timeout */
+static uint64_t left_ns(uint64_t deadline)
+{
+	uint64_t n;
+
+	if (!deadline)
+		return 0;
+	n = now_ns();
+	return n >= deadline ? 1 : deadline - n;
+}
+
+static bool host(const struct vrq_rpmsg *r)
+{
+	return r->role == VRQ_RPMSG_HOST;
+}
+
+static uint16_t dev_qsize(const struct vrq_vq_dev *q)
+{
+	return q->kind == VRQ_RING_SPLIT ? q->split.size : q->packed.size;
+}
+
+/* ---- endpoints ------------------------------------------------------------- */
+
+static struct vrq_rpmsg_ept *lookup(struct vrq_rpmsg *r, uint32_t addr)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct vrq_rpmsg_ept *e;
+
+	/* caller holds the RCU read lock */
+	cds_lfht_lookup(r->ht, addr_hash(addr), addr_match, &addr, &it);
+	n = cds_lfht_iter_get_node(&it);
+	if (!n)
+		return NULL;
+	e = caa_container_of(n, struct vrq_rpmsg_ept, node);
+	TSAN_ACQUIRE(e); /* pairs with TSAN_RELEASE in vrq_rpmsg_create_ept() */
+	/* pairs with the release store of live in create / destroy */
+	return __atomic_load_n(&e->live, __ATOMIC_ACQUIRE) ? e : NULL;
+}
+
+static void free_ept_rcu(struct rcu_head *h)
+{
+	struct vrq_rpmsg_ept *e = caa_container_of(h, struct vrq_rpmsg_ept, rcu);
+
+	TSAN_ACQUIRE(e->r); /* the grace period: pairs with read-unlock releases */
+	free(e);
+}
+
+static void rcu_read_lock_(struct vrq_rpmsg *r)
+{
+	(void)r;
+	urcu_bp_read_lock();
+}
+
+static void rcu_read_unlock_(struct vrq_rpmsg *r)
+{
+	TSAN_RELEASE(r);
+	urcu_bp_read_unlock();
+}
+
+static struct svc *svc_find(struct vrq_rpmsg *r, const char *name, uint32_t addr)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nsvc; i++)
+		if (!strcmp(r->svc[i].name, name) &&
+		    (addr == VRQ_RPMSG_ADDR_ANY || r->svc[i].addr == addr))
+			return &r->svc[i];
+	return NULL;
+}
+
+static int send_ns(struct vrq_rpmsg *r, const char *name, uint32_t addr, uint32_t flags)
+{
+	uint8_t msg[sizeof(struct vrq_rpmsg_ns_msg)];
+	int rc = vrq_rpmsg_put_ns(msg, name, addr, flags);
+
+	if (rc)
+		return rc;
+	/* Linux sends its announcements from the endpoint's address */
+	rc = vrq_rpmsg_send_offchannel(r, addr, VRQ_RPMSG_NS_ADDR, msg, sizeof(msg),
+				       r->send_timeout_ns, 0);
+	if (!rc)
+		__atomic_fetch_add(&r->ns_tx, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+static int ns_rx(struct vrq_rpmsg_ept *self, const struct vrq_rpmsg_rx *m, void *priv);
+
+struct vrq_rpmsg_ept *vrq_rpmsg_create_ept(struct vrq_rpmsg *r, const char *name, uint32_t addr,
+					   uint32_t dst, vrq_rpmsg_cb cb, vrq_rpmsg_unbind_cb unbind,
+					   void *priv, int *err)
+{
+	struct vrq_rpmsg_ept *e;
+	struct cds_lfht_node *got;
+	struct svc *s;
+	bool announce = false;
+	int dummy, rc;
+
+	if (!err)
+		err = &dummy;
+	*err = -EINVAL;
+	if (!r || !cb || (name && strnlen(name, VRQ_RPMSG_NAME_SIZE) >= VRQ_RPMSG_NAME_SIZE))
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	e->r = r;
+	e->cb = cb;
+	e->unbind = unbind;
+	e->priv = priv;
+	e->dst = dst;
+	if (name)
+		strcpy(e->name, name);
+
+	pthread_mutex_lock(&r->ept_lock);
+	rcu_read_lock_(r);
+	if (addr == VRQ_RPMSG_ADDR_ANY) {
+		uint32_t tries;
+
+		for (tries = 0; tries < 1u << 20; tries++) {
+			uint32_t a = r->next_addr++;
+
+			if (r->next_addr == VRQ_RPMSG_ADDR_ANY)
+				r->next_addr = VRQ_RPMSG_RESERVED_ADDRESSES;
+			if (!lookup(r, a)) {
+				addr = a;
+				break;
+			}
+		}
+		if (addr == VRQ_RPMSG_ADDR_ANY) {
+			rcu_read_unlock_(r);
+			pthread_mutex_unlock(&r->ept_lock);
+			free(e);
+			*err = -ENOSPC;
+			return NULL;
+		}
+	}
+	e->addr = addr;
+	if (e->name[0] && r->ns && dst == VRQ_RPMSG_ADDR_ANY) {
+		s = svc_find(r, e->name, VRQ_RPMSG_ADDR_ANY);
+		if (s)
+			e->dst = s->addr; /* the peer announced it already: bind */
+		announce = addr != VRQ_RPMSG_NS_ADDR;
+	}
+	e->announced = announce;
+	TSAN_RELEASE(e); /* pairs with TSAN_ACQUIRE in lookup() */
+	/* pairs with the acquire load of live in lookup(): the fields above
+	 * are visible to a receive thread that finds the endpoint */
+	__atomic_store_n(&e->live, 1, __ATOMIC_RELEASE);
+	cds_lfht_node_init(&e->node);
+	got = cds_lfht_add_unique(r->ht, addr_hash(addr), addr_match, &e->addr, &e->node);
+	rcu_read_unlock_(r);
+	if (got != &e->node) {
+		pthread_mutex_unlock(&r->ept_lock);
+		free(e);
+		*err = -EEXIST;
+		return NULL;
+	}
+	e->next = r->all;
+	r->all = e;
+	r->nept++;
+	pthread_mutex_unlock(&r->ept_lock);
+
+	if (announce) {
+		rc = send_ns(r, e->name, e->addr, VRQ_RPMSG_NS_CREATE);
+		if (rc) {
+			e->announced = false;
+			vrq_rpmsg_destroy_ept(e);
+			*err = rc;
+			return NULL;
+		}
+	}
+	*err = 0;
+	return e;
+}
+
+/* unlink under ept_lock; returns true if it was linked */
+static bool unlink_ept(struct vrq_rpmsg *r, struct vrq_rpmsg_ept *e)
+{
+	struct vrq_rpmsg_ept **pp;
+
+	if (!__atomic_load_n(&e->live, __ATOMIC_RELAXED))
+		return false;
+	/* pairs with the acquire in lookup(): a receive thread that still
+	 * finds the node sees it dead and does not call it */
+	__atomic_store_n(&e->live, 0, __ATOMIC_RELEASE);
+	rcu_read_lock_(r);
+	cds_lfht_del(r->ht, &e->node);
+	rcu_read_unlock_(r);
+	for (pp = &r->all; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	r->nept--;
+	return true;
+}
+
+void vrq_rpmsg_destroy_ept(struct vrq_rpmsg_ept *e)
+{
+	struct vrq_rpmsg *r;
+	bool was, announced;
+
+	if (!e)
+		return;
+	r = e->r;
+	pthread_mutex_lock(&r->ept_lock);
+	was = unlink_ept(r, e);
+	announced = e->announced;
+	pthread_mutex_unlock(&r->ept_lock);
+	if (!was)
+		return;
+	if (announced)
+		(void)send_ns(r, e->name, e->addr, VRQ_RPMSG_NS_DESTROY);
+	if (e == r->ns_ept)
+		r->ns_ept = NULL;
+	urcu_bp_call_rcu(&e->rcu, free_ept_rcu);
+}
+
+void vrq_rpmsg_barrier(struct vrq_rpmsg *r)
+{
+	(void)r;
+	urcu_bp_synchronize_rcu();
+	urcu_bp_barrier();
+}
+
+uint32_t vrq_rpmsg_ept_addr(const struct vrq_rpmsg_ept *e)
+{
+	return e->addr;
+}
+
+uint32_t vrq_rpmsg_ept_dst(const struct vrq_rpmsg_ept *e)
+{
+	return __atomic_load_n(&e->dst, __ATOMIC_RELAXED);
+}
+
+struct vrq_rpmsg *vrq_rpmsg_ept_bus(const struct vrq_rpmsg_ept *e)
+{
+	return e->r;
+}
+
+unsigned vrq_rpmsg_ept_count(const struct vrq_rpmsg *r)
+{
+	return __atomic_load_n(&r->nept, __ATOMIC_RELAXED);
+}
+
+/* ---- name service (runs on the receive thread) ----------------------------- */
+
+static int ns_rx(struct vrq_rpmsg_ept *self, const struct vrq_rpmsg_rx *m, void *priv)
+{
+	struct vrq_rpmsg *r = priv;
+	char name[VRQ_RPMSG_NAME_SIZE];
+	struct vrq_rpmsg_ept *bound[8], *e;
+	unsigned nb = 0, i;
+	uint32_t addr, flags;
+	bool have_local = false;
+
+	(void)self;
+	if (vrq_rpmsg_parse_ns(m->data, m->len, name, &addr, &flags)) {
+		r->st.ns_bad++;
+		return 0;
+	}
+	pthread_mutex_lock(&r->ept_lock);
+	if (flags == VRQ_RPMSG_NS_CREATE) {
+		r->st.ns_rx_create++;
+		if (!svc_find(r, name, addr)) {
+			if (r->nsvc < r->max_svc) {
+				strcpy(r->svc[r->nsvc].name, name);
+				r->svc[r->nsvc].addr = addr;
+				r->nsvc++;
+			} else {
+				r->st.ns_dropped++;
+				pthread_mutex_unlock(&r->ept_lock);
+				return 0;
+			}
+		}
+		for (e = r->all; e; e = e->next) {
+			if (strcmp(e->name, name))
+				continue;
+			have_local = true;
+			/* bind an unbound endpoint of that name (OpenAMP) */
+			uint32_t any = VRQ_RPMSG_ADDR_ANY;
+			__atomic_compare_exchange_n(&e->dst, &any, addr, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+		}
+	} else {
+		struct svc *s = svc_find(r, name, addr);
+
+		r->st.ns_rx_destroy++;
+		if (s) {
+			*s = r->svc[--r->nsvc];
+		}
+		for (e = r->all; e; e = e->next) {
+			uint32_t was = addr;
+
+			if (strcmp(e->name, name))
+				continue;
+			have_local = true;
+			if (__atomic_compare_exchange_n(&e->dst, &was, VRQ_RPMSG_ADDR_ANY, false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
+			    e->unbind && nb < 8)
+				bound[nb++] = e;
+		}
+	}
+	pthread_mutex_unlock(&r->ept_lock);
+	/* callbacks outside the lock (they may create or destroy endpoints);
+	 * the endpoints stay allocated: we are inside the RCU read side */
+	for (i = 0; i < nb; i++)
+		bound[i]->unbind(bound[i], bound[i]->priv);
+	if (r->ns_cb && !(have_local && flags == VRQ_RPMSG_NS_CREATE))
+		r->ns_cb(r, name, addr, flags == VRQ_RPMSG_NS_CREATE, r->ns_priv);
+	return 0;
+}
+
+/* ---- TX ---------------------------------------------------------------------- */
+
+/* Host: take back the TX buffers the remote consumed. */
+static int tx_reclaim(struct vrq_rpmsg *r)
+{
+	struct vrq_vq_drv *q = &r->drv[r->txi];
+	void *tok;
+	int rc;
+
+	for (;;) {
+		rc = vrq_vq_drv_get_used(q, &tok, NULL);
+		if (rc <= 0)
+			return rc;
+		uint32_t i = (uint32_t)((uintptr_t)tok - 1);
+
+		r->tx_state[i] = TX_FREE;
+		r->tx_free[r->tx_nfree++] = (uint16_t)i;
+	}
+}
+
+/* Remote: pop a host buffer to send in; 1 got, 0 none, < 0 broken. */
+static int tx_pop(struct vrq_rpmsg *r, uint32_t *head)
+{
+	struct vrq_vq_dev *q = &r->dev[r->txi];
+	struct vrq_chain c;
+	int rc;
+
+	for (;;) {
+		vrq_chain_init(&c, r->tx_seg, dev_qsize(q));
+		rc = vrq_vq_dev_pop(q, &c);
+		if (rc <= 0)
+			return rc;
+		/* Linux posts one device-writable buffer per descriptor */
+		if (c.n_out != 0 || c.n < 1 || c.seg[0].len <= VRQ_RPMSG_HDR_SIZE) {
+			r->st.tx_bad_buf++;
+			rc = vrq_vq_dev_push(q, c.head, 0);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		r->tx_slot[c.head].va = c.seg[0].va;
+		r->tx_slot[c.head].len = c.seg[0].len > 0xFFFFu + VRQ_RPMSG_HDR_SIZE
+						 ? 0xFFFFu + VRQ_RPMSG_HDR_SIZE
+						 : c.seg[0].len;
+		r->tx_slot[c.head].noncoh = c.seg[0].flags & VRQ_SEG_NONCOH;
+		__atomic_store_n(&r->payload_max, r->tx_slot[c.head].len - VRQ_RPMSG_HDR_SIZE,
+				 __ATOMIC_RELAXED);
+		*head = c.head;
+		return 1;
+	}
+}
+
+static void tx_publish(struct vrq_rpmsg *r)
+{
+	if (host(r)) {
+		vrq_vq_drv_publish(&r->drv[r->txi]);
+		if (r->kick[r->txi])
+			(void)vrq_vq_drv_kick(&r->drv[r->txi], r->kick[r->txi]);
+	} else {
+		vrq_vq_dev_publish(&r->dev[r->txi]);
+		if (r->irq[r->txi])
+			(void)vrq_vq_dev_interrupt(&r->dev[r->txi], r->irq[r->txi]);
+	}
+	r->tx_pending = false;
+	r->st.tx_publishes++;
+}
+
+/* under tx_lock: a buffer or an error */
+static int tx_get(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uint64_t timeout_ns)
+{
+	uint64_t deadline = 0;
+	bool waited = false;
+	int rc;
+
+	for (;;) {
+		if (host(r)) {
+			if (!r->tx_nfree) {
+				rc = tx_reclaim(r);
+				if (rc < 0)
+					return rc;
+			}
+			if (r->tx_nfree) {
+				uint32_t i = r->tx_free[--r->tx_nfree];
+
+				r->tx_state[i] = TX_RESERVED;
+				tb->data = r->bufs + (size_t)(r->num_rx + i) * r->buf_size +
+					   VRQ_RPMSG_HDR_SIZE;
+				tb->cap = r->buf_size - VRQ_RPMSG_HDR_SIZE;
+				tb->token = i;
+				return 0;
+			}
+		} else {
+			uint32_t head;
+
+			if (r->tx_nfree) {
+				head = r->tx_free[--r->tx_nfree];
+			} else {
+				rc = tx_pop(r, &head);
+				if (rc < 0)
+					return rc;
+				if (rc == 0)
+					goto wait;
+			}
+			r->tx_state[head] = TX_RESERVED;
+			tb->data = r->tx_slot[head].va + VRQ_RPMSG_HDR_SIZE;
+			tb->cap = r->tx_slot[head].len - VRQ_RPMSG_HDR_SIZE;
+			tb->token = head;
+			return 0;
+		}
+wait:
+		if (timeout_ns == 0) {
+			r->st.tx_eagain++;
+			return -EAGAIN;
+		}
+		if (r->tx_pending)
+			tx_publish(r); /* our own pending sends may be what frees buffers */
+		if (!waited) {
+			waited = true;
+			r->st.tx_waits++;
+			if (timeout_ns != VRQ_RPMSG_FOREVER)
+				deadline = now_ns() + timeout_ns;
+		} else if (deadline && now_ns() >= deadline) {
+			r->st.tx_timeouts++;
+			return -ETIMEDOUT;
+		}
+		if (host(r) && r->irq[r->txi])
+			rc = vrq_vq_drv_wait(&r->drv[r->txi], r->irq[r->txi], left_ns(deadline));
+		else if (!host(r) && r->kick[r->txi])
+			rc = vrq_vq_dev_wait(&r->dev[r->txi], r->kick[r->txi], left_ns(deadline));
+		else {
+			vrq_cpu_relax();
+			rc = 0;
+		}
+		if (rc == -ETIMEDOUT) {
+			r->st.tx_timeouts++;
+			return rc;
+		}
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* under tx_lock: hand a reserved buffer with a header to the ring */
+static int tx_commit(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, uint32_t tok, uint32_t len,
+		     unsigned flags)
+{
+	int rc;
+
+	if (host(r)) {
+		uint8_t *b = r->bufs + (size_t)(r->num_rx + tok) * r->buf_size;
+		struct vrq_sg sg = {r->bufs_da + (uint64_t)(r->num_rx + tok) * r->buf_size,
+				    VRQ_RPMSG_HDR_SIZE + len};
+
+		vrq_rpmsg_put_hdr(b, src, dst, (uint16_t)len, 0);
+		if (r->bufs_flags & VRQ_MEM_NONCOHERENT)
+			vrq__cache_clean(b, sg.len, VRQ__SITE);
+		rc = vrq_vq_drv_add(&r->drv[r->txi], &sg, 1, 0, (void *)(uintptr_t)(tok + 1));
+		if (rc)
+			return rc;
+	} else {
+		struct slot *s = &r->tx_slot[tok];
+
+		vrq_rpmsg_put_hdr(s->va, src, dst, (uint16_t)len, 0);
+		if (s->noncoh)
+			vrq__cache_clean(s->va, VRQ_RPMSG_HDR_SIZE + len, VRQ__SITE);
+		rc = vrq_vq_dev_push(&r->dev[r->txi], (uint16_t)tok, VRQ_RPMSG_HDR_SIZE + len);
+		if (rc)
+			return rc;
+	}
+	r->tx_state[tok] = TX_INFLIGHT;
+	r->st.tx_msgs++;
+	r->st.tx_bytes += len;
+	r->tx_pending = true;
+	if (!(flags & VRQ_RPMSG_MORE))
+		tx_publish(r);
+	return 0;
+}
+
+static void tx_unreserve(struct vrq_rpmsg *r, uint32_t tok)
+{
+	r->tx_state[tok] = TX_FREE;
+	r->tx_free[r->tx_nfree++] = (uint16_t)tok;
+}
+
+int vrq_rpmsg_send_offchannel(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, const void *data,
+			      uint32_t len, uint64_t timeout_ns, unsigned flags)
+{
+	struct vrq_rpmsg_txbuf tb;
+	int rc;
+
+	if (!r || dst == VRQ_RPMSG_ADDR_ANY || src == VRQ_RPMSG_ADDR_ANY || (len && !data) ||
+	    (flags & ~VRQ_RPMSG_MORE))
+		return -EINVAL;
+	if (len > 0xFFFFu)
+		return -EMSGSIZE;
+	pthread_mutex_lock(&r->tx_lock);
+	rc = tx_get(r, &tb, timeout_ns);
+	if (!rc) {
+		if (len > tb.cap) {
+			tx_unreserve(r, tb.token);
+			rc = -EMSGSIZE;
+		} else {
+			memcpy(tb.data, data, len);
+			rc = tx_commit(r, src, dst, tb.token, len, flags);
+		}
+	}
+	pthread_mutex_unlock(&r->tx_lock);
+	return rc;
+}
+
+int vrq_rpmsg_send(struct vrq_rpmsg_ept *e, const void *data, uint32_t len)
+{
+	return vrq_rpmsg_send_offchannel(e->r, e->addr, vrq_rpmsg_ept_dst(e), data, len,
+					 e->r->send_timeout_ns, 0);
+}
+
+int vrq_rpmsg_sendto(struct vrq_rpmsg_ept *e, uint32_t dst, const void *data, uint32_t len)
+{
+	return vrq_rpmsg_send_offchannel(e->r, e->addr, dst, data, len, e->r->send_timeout_ns, 0);
+}
+
+int vrq_rpmsg_trysend(struct vrq_rpmsg_ept *e, const void *data, uint32_t len)
+{
+	return vrq_rpmsg_send_offchannel(e->r, e->addr, vrq_rpmsg_ept_dst(e), data, len, 0, 0);
+}
+
+int vrq_rpmsg_get_tx_buffer(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uint64_t timeout_ns)
+{
+	int rc;
+
+	if (!r || !tb)
+		return -EINVAL;
+	pthread_mutex_lock(&r->tx_lock);
+	rc = tx_get(r, tb, timeout_ns);
+	pthread_mutex_unlock(&r->tx_lock);
+	return rc;
+}
+
+static bool tx_token_ok(const struct vrq_rpmsg *r, const struct vrq_rpmsg_txbuf *tb)
+{
+	uint32_t n = host(r) ? r->num_tx : dev_qsize(&r->dev[r->txi]);
+
+	return tb->token < n && r->tx_state[tb->token] == TX_RESERVED;
+}
+
+int vrq_rpmsg_send_nocopy(struct vrq_rpmsg_ept *e, uint32_t dst, struct vrq_rpmsg_txbuf *tb,
+			  uint32_t len, unsigned flags)
+{
+	struct vrq_rpmsg *r;
+	int rc;
+
+	if (!e || !tb || dst == VRQ_RPMSG_ADDR_ANY || (flags & ~VRQ_RPMSG_MORE))
+		return -EINVAL;
+	r = e->r;
+	pthread_mutex_lock(&r->tx_lock);
+	if (!tx_token_ok(r, tb))
+		rc = -EINVAL;
+	else if (len > tb->cap)
+		rc = -EMSGSIZE;
+	else
+		rc = tx_commit(r, e->addr, dst, tb->token, len, flags);
+	pthread_mutex_unlock(&r->tx_lock);
+	if (!rc)
+		tb->data = NULL;
+	return rc;
+}
+
+int vrq_rpmsg_release_tx_buffer(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb)
+{
+	int rc = 0;
+
+	if (!r || !tb)
+		return -EINVAL;
+	pthread_mutex_lock(&r->tx_lock);
+	if (!tx_token_ok(r, tb))
+		rc = -EINVAL;
+	else
+		tx_unreserve(r, tb->token);
+	pthread_mutex_unlock(&r->tx_lock);
+	if (!rc)
+		tb->data = NULL;
+	return rc;
+}
+
+int vrq_rpmsg_flush(struct vrq_rpmsg *r)
+{
+	if (!r)
+		return -EINVAL;
+	pthread_mutex_lock(&r->tx_lock);
+	if (r->tx_pending)
+		tx_publish(r);
+	pthread_mutex_unlock(&r->tx_lock);
+	return 0;
+}
+
+int vrq_rpmsg_send_sbuf(struct vrq_rpmsg_ept *e, uint32_t dst, uint32_t txn, uint16_t flags,
+			struct vrq_sbuf_ref *refs, unsigned nref, const void *inl,
+			uint32_t inl_len, uint64_t timeout_ns)
+{
+	struct vrq_rpmsg_txbuf tb;
+	struct vrq_rpmsg *r;
+	int rc, n;
+
+	if (!e || dst == VRQ_RPMSG_ADDR_ANY)
+		return -EINVAL;
+	r = e->r;
+	pthread_mutex_lock(&r->tx_lock);
+	rc = tx_get(r, &tb, timeout_ns);
+	if (rc)
+		goto out;
+	n = vrq_sbuf_build(r->sbuf_mem, tb.data, tb.cap, txn, flags, refs, nref, inl, inl_len);
+	if (n < 0) {
+		tx_unreserve(r, tb.token);
+		rc = n;
+		goto out;
+	}
+	/* the referenced data reaches memory before the message does: the
+	 * cache maintenance completes before tx_commit's ring release */
+	vrq_sbuf_sync(r->sbuf_mem, refs, nref, flags, true);
+	rc = tx_commit(r, e->addr, dst, tb.token, (uint32_t)n, 0);
+out:
+	pthread_mutex_unlock(&r->tx_lock);
+	return rc;
+}
+
+int vrq_rpmsg_recv_sbuf(struct vrq_rpmsg *r, const struct vrq_rpmsg_rx *m,
+			struct vrq_sbuf_msg *msg, struct vrq_sbuf_ref *refs, unsigned cap)
+{
+	int rc;
+
+	if (!r || !m || !msg)
+		return -EINVAL;
+	rc = vrq_sbuf_parse(r->sbuf_mem, m->data, m->len, msg, refs, cap);
+	if (rc)
+		return rc;
+	vrq_sbuf_sync(r->sbuf_mem, refs, msg->nref, msg->flags, false);
+	return 0;
+}
+
+/* ---- RX ---------------------------------------------------------------------- */
+
+/* Deliver one buffer; true if the callback kept it. */
+static bool dispatch(struct vrq_rpmsg *r, const void *buf, uint32_t len, uint32_t tok)
+{
+	struct vrq_rpmsg_rx m;
+	struct vrq_rpmsg_ept *e;
+	bool held = false;
+
+	if (vrq_rpmsg_parse(buf, len, &m)) {
+		r->st.rx_bad_len++;
+		return false;
+	}
+	m.token = tok;
+	rcu_read_lock_(r);
+	e = lookup(r, m.dst);
+	if (!e) {
+		r->st.rx_unknown_dst++;
+	} else {
+		uint32_t any = VRQ_RPMSG_ADDR_ANY;
+
+		/* an unbound endpoint binds to its first sender (OpenAMP) */
+		if (m.src != VRQ_RPMSG_ADDR_ANY && e != r->ns_ept)
+			__atomic_compare_exchange_n(&e->dst, &any, m.src, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+		r->st.rx_msgs++;
+		if (e->cb(e, &m, e->priv) == VRQ_RPMSG_HOLD) {
+			__atomic_store_n(&r->rx_held[tok], 1, __ATOMIC_RELEASE);
+			r->st.rx_held++;
+			held = true;
+		}
+	}
+	rcu_read_unlock_(r);
+	return held;
+}
+
+/* under rx_lock: hand buffers back to the ring, publish, notify */
+static void rx_return(struct vrq_rpmsg *r, const uint32_t *tok, unsigned n)
+{
+	unsigned i;
+
+	if (host(r)) {
+		struct vrq_vq_drv *q = &r->drv[r->rxi];
+
+		for (i = 0; i < n; i++) {
+			uint8_t *b = r->bufs + (size_t)tok[i] * r->buf_size;
+			struct vrq_sg sg = {r->bufs_da + (uint64_t)tok[i] * r->buf_size, r->buf_size};
+
+			if (r->bufs_flags & VRQ_MEM_NONCOHERENT)
+				vrq__cache_inval(b, r->buf_size, VRQ__SITE);
+			/* cannot fail: the buffer came off this ring, its slot is free */
+			(void)vrq_vq_drv_add(q, &sg, 0, 1, (void *)(uintptr_t)(tok[i] + 1));
+		}
+		vrq_vq_drv_publish(q);
+		if (r->kick[r->rxi])
+			(void)vrq_vq_drv_kick(q, r->kick[r->rxi]);
+	} else {
+		struct vrq_vq_dev *q = &r->dev[r->rxi];
+
+		for (i = 0; i < n; i++)
+			(void)vrq_vq_dev_push(q, (uint16_t)tok[i], 0);
+		vrq_vq_dev_publish(q);
+		if (r->irq[r->rxi])
+			(void)vrq_vq_dev_interrupt(q, r->irq[r->rxi]);
+	}
+	r->st.rx_publishes++;
+}
+
+int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
+{
+	unsigned total = 0;
+	int err = 0;
+
+	for (;;) {
+		unsigned want = RX_BATCH, n = 0, nret = 0, i;
+
+		if (budget && budget - total < want)
+			want = budget - total;
+		if (!want)
+			break;
+		spin_lock(&r->rx_lock);
+		while (n < want) {
+			int rc;
+
+			if (host(r)) {
+				void *tok;
+				uint32_t len;
+
+				rc = vrq_vq_drv_get_used(&r->drv[r->rxi], &tok, &len);
+				if (rc <= 0) {
+					err = rc;
+					break;
+				}
+				r->rx_tok[n] = (uint32_t)((uintptr_t)tok - 1);
+				r->rx_len[n] = len;
+			} else {
+				struct vrq_chain c;
+
+				vrq_chain_init(&c, r->rx_seg, r->rx_qsize);
+				rc = vrq_vq_dev_pop(&r->dev[r->rxi], &c);
+				if (rc <= 0) {
+					err = rc;
+					break;
+				}
+				if (c.n_out < 1) {
+					/* not a message: hand it straight back */
+					r->st.rx_bad_buf++;
+					r->rx_ret[nret++] = c.head;
+					continue;
+				}
+				vrq_chain_sync_for_cpu(&c);
+				r->rx_slot[c.head].va = c.seg[0].va;
+				r->rx_slot[c.head].len = c.seg[0].len;
+				r->rx_tok[n] = c.head;
+				r->rx_len[n] = c.seg[0].len;
+			}
+			n++;
+		}
+		if (nret)
+			rx_return(r, r->rx_ret, nret);
+		spin_unlock(&r->rx_lock);
+		nret = 0;
+		for (i = 0; i < n; i++) {
+			const void *buf = host(r) ? r->bufs + (size_t)r->rx_tok[i] * r->buf_size
+						  : (const void *)r->rx_slot[r->rx_tok[i]].va;
+
+			if (host(r) && (r->bufs_flags & VRQ_MEM_NONCOHERENT))
+				vrq__cache_inval((void *)buf, r->rx_len[i], VRQ__SITE);
+			if (!dispatch(r, buf, r->rx_len[i], r->rx_tok[i]))
+				r->rx_ret[nret++] = r->rx_tok[i];
+		}
+		if (nret) {
+			spin_lock(&r->rx_lock);
+			rx_return(r, r->rx_ret, nret);
+			spin_unlock(&r->rx_lock);
+		}
+		total += n;
+		if (err || n < want)
+			break;
+	}
+	if (err < 0)
+		return err;
+	return (int)total;
+}
+
+int vrq_rpmsg_wait(struct vrq_rpmsg *r, uint64_t timeout_ns)
+{
+	if (host(r)) {
+		if (!r->irq[r->rxi])
+			return 0;
+		return vrq_vq_drv_wait(&r->drv[r->rxi], r->irq[r->rxi], timeout_ns);
+	}
+	if (!r->kick[r->rxi])
+		return 0;
+	return vrq_vq_dev_wait(&r->dev[r->rxi], r->kick[r->rxi], timeout_ns);
+}
+
+int vrq_rpmsg_release(struct vrq_rpmsg *r, uint32_t token)
+{
+	uint32_t n = host(r) ? r->num_rx : r->rx_qsize;
+
+	if (!r || token >= n)
+		return -EINVAL;
+	/* pairs with the release store in dispatch(): exactly one release wins */
+	if (!__atomic_exchange_n(&r->rx_held[token], 0, __ATOMIC_ACQ_REL))
+		return -EINVAL;
+	spin_lock(&r->rx_lock);
+	rx_return(r, &token, 1);
+	spin_unlock(&r->rx_lock);
+	return 0;
+}
+
+/* ---- setup ------------------------------------------------------------------- */
+
+void vrq_rpmsg_get_stats(const struct vrq_rpmsg *r, struct vrq_rpmsg_stats *st)
+{
+	*st = r->st;
+	st->ns_tx = __atomic_load_n(&r->ns_tx, __ATOMIC_RELAXED);
+}
+
+uint32_t vrq_rpmsg_payload_max(const struct vrq_rpmsg *r)
+{
+	return __atomic_load_n(&r->payload_max, __ATOMIC_RELAXED);
+}
+
+struct vrq_vq_drv *vrq_rpmsg_drv_vq(struct vrq_rpmsg *r, unsigned i)
+{
+	return host(r) && i < 2 ? &r->drv[i] : NULL;
+}
+
+struct vrq_vq_dev *vrq_rpmsg_dev_vq(struct vrq_rpmsg *r, unsigned i)
+{
+	return !host(r) && i < 2 ? &r->dev[i] : NULL;
+}
+
+int vrq_rsc_wait_driver_ok(const struct vrq_rsc_vdev *v, uint64_t timeout_ns)
+{
+	uint64_t deadline = timeout_ns ? now_ns() + timeout_ns : 0;
+	struct timespec ts = {0, 50000};
+
+	for (;;) {
+		/* pairs with the release in vrq_rsc_set_status() */
+		uint8_t s = __atomic_load_n(&v->status, __ATOMIC_ACQUIRE);
+
+		vrq_arch_io_acquire();
+		if (s & (VRQ_STATUS_FAILED | VRQ_STATUS_DEVICE_NEEDS_RESET))
+			return -EPIPE;
+		if (s & VRQ_STATUS_DRIVER_OK)
+			return 0;
+		if (deadline && now_ns() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&ts, NULL); /* setup only: not a message path */
+	}
+}
+
+static void free_bus(struct vrq_rpmsg *r)
+{
+	unsigned i;
+
+	if (r->ht) {
+		struct vrq_rpmsg_ept *e, *n;
+
+		for (e = r->all; e; e = n) {
+			n = e->next;
+			__atomic_store_n(&e->live, 0, __ATOMIC_RELEASE);
+			rcu_read_lock_(r);
+			cds_lfht_del(r->ht, &e->node);
+			rcu_read_unlock_(r);
+			urcu_bp_call_rcu(&e->rcu, free_ept_rcu);
+		}
+		r->all = NULL;
+		urcu_bp_synchronize_rcu();
+		urcu_bp_barrier();
+		cds_lfht_destroy(r->ht, NULL);
+	}
+	for (i = 0; i < 2; i++) {
+		if (host(r))
+			vrq_vq_drv_fini(&r->drv[i]);
+		else
+			vrq_vq_dev_fini(&r->dev[i]);
+	}
+	pthread_mutex_destroy(&r->tx_lock);
+	pthread_mutex_destroy(&r->ept_lock);
+	free(r->tx_state);
+	free(r->tx_free);
+	free(r->tx_slot);
+	free(r->tx_seg);
+	free(r->rx_held);
+	free(r->rx_slot);
+	free(r->rx_seg);
+	free(r->svc);
+	free(r);
+}
+
+void vrq_rpmsg_destroy(struct vrq_rpmsg *r)
+{
+	if (r)
+		free_bus(r);
+}
+
+struct vrq_rpmsg *vrq_rpmsg_create(const struct vrq_rpmsg_cfg *cfg, int *err)
+{
+	struct vrq_rpmsg *r;
+	unsigned i;
+	int dummy, rc = -EINVAL;
+	bool inited[2] = {false, false};
+
+	if (!err)
+		err = &dummy;
+	*err = -EINVAL;
+	if (!cfg || (cfg->role != VRQ_RPMSG_HOST && cfg->role != VRQ_RPMSG_REMOTE))
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	r->role = cfg->role;
+	r->rxi = host(r) ? 0 : 1;
+	r->txi = host(r) ? 1 : 0;
+	r->ns = cfg->features & (1ull << VRQ_RPMSG_F_NS);
+	r->send_timeout_ns = cfg->send_timeout_ns ? cfg->send_timeout_ns : 15000000000ull;
+	r->sbuf_mem = cfg->sbuf_mem;
+	r->ns_cb = cfg->ns_cb;
+	r->ns_priv = cfg->ns_priv;
+	r->max_svc = cfg->max_services ? cfg->max_services : 1024;
+	r->next_addr = VRQ_RPMSG_RESERVED_ADDRESSES;
+	pthread_mutex_init(&r->tx_lock, NULL);
+	pthread_mutex_init(&r->ept_lock, NULL);
+	for (i = 0; i < 2; i++) {
+		r->kick[i] = cfg->kick[i];
+		r->irq[i] = cfg->irq[i];
+	}
+
+	for (i = 0; i < 2; i++) {
+		rc = host(r) ? vrq_vq_drv_init(&r->drv[i], &cfg->vq[i])
+			     : vrq_vq_dev_init(&r->dev[i], &cfg->vq[i]);
+		if (rc)
+			goto fail;
+		inited[i] = true;
+	}
+	r->rx_qsize = cfg->vq[r->rxi].size;
+	rc = -ENOMEM;
+	r->svc = calloc(r->max_svc, sizeof(*r->svc));
+	if (!r->svc)
+		goto fail;
+
+	if (host(r)) {
+		r->buf_size = cfg->buf_size ? cfg->buf_size : VRQ_RPMSG_BUF_SIZE;
+		r->num_rx = cfg->num_rx ? cfg->num_rx
+					: (uint16_t)(cfg->vq[0].size < 256 ? cfg->vq[0].size : 256);
+		r->num_tx = cfg->num_tx ? cfg->num_tx
+					: (uint16_t)(cfg->vq[1].size < 256 ? cfg->vq[1].size : 256);
+		r->bufs = cfg->bufs;
+		r->bufs_da = cfg->bufs_da;
+		r->bufs_flags = cfg->bufs_flags;
+		rc = -EINVAL;
+		if (!r->bufs || r->buf_size <= VRQ_RPMSG_HDR_SIZE ||
+		    r->buf_size > 0xFFFFu + VRQ_RPMSG_HDR_SIZE || r->num_rx > cfg->vq[0].size ||
+		    (r->bufs_flags & ~VRQ_MEM_NONCOHERENT))
+			goto fail;
+		rc = -ENOMEM;
+		r->tx_state = calloc(r->num_tx, 1);
+		r->tx_free = calloc(r->num_tx, sizeof(uint16_t));
+		r->rx_held = calloc(r->num_rx, 1);
+		if (!r->tx_state || !r->tx_free || !r->rx_held)
+			goto fail;
+		for (i = 0; i < r->num_tx; i++)
+			r->tx_free[i] = (uint16_t)(r->num_tx - 1 - i); /* hand out 0 first */
+		r->tx_nfree = r->num_tx;
+		r->payload_max = r->buf_size - VRQ_RPMSG_HDR_SIZE;
+		/* post every receive buffer (virtqueue_add_inbuf per buffer, then one kick) */
+		{
+			uint32_t t;
+
+			for (t = 0; t < r->num_rx;) {
+				unsigned n = 0;
+
+				while (n < RX_BATCH && t < r->num_rx)
+					r->rx_ret[n++] = t++;
+				spin_lock(&r->rx_lock);
+				rx_return(r, r->rx_ret, n);
+				spin_unlock(&r->rx_lock);
+			}
+			r->st.rx_publishes = 0;
+		}
+		vrq_vq_drv_disable_cb(&r->drv[0]);
+		vrq_vq_drv_disable_cb(&r->drv[1]);
+	} else {
+		uint16_t qs0 = cfg->vq[0].size, qs1 = cfg->vq[1].size;
+
+		rc = -ENOMEM;
+		r->tx_state = calloc(qs0, 1);
+		r->tx_free = calloc(qs0, sizeof(uint16_t));
+		r->tx_slot = calloc(qs0, sizeof(*r->tx_slot));
+		r->tx_seg = calloc(qs0, sizeof(*r->tx_seg));
+		r->rx_held = calloc(qs1, 1);
+		r->rx_slot = calloc(qs1, sizeof(*r->rx_slot));
+		r->rx_seg = calloc(qs1, sizeof(*r->rx_seg));
+		if (!r->tx_state || !r->tx_free || !r->tx_slot || !r->tx_seg || !r->rx_held ||
+		    !r->rx_slot || !r->rx_seg)
+			goto fail;
+		r->payload_max = VRQ_RPMSG_BUF_SIZE - VRQ_RPMSG_HDR_SIZE;
+		vrq_vq_dev_disable_kick(&r->dev[0]);
+		vrq_vq_dev_disable_kick(&r->dev[1]);
+	}
+
+	r->ht = cds_lfht_new_flavor(16, 16, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				    &urcu_bp_flavor, NULL);
+	if (!r->ht)
+		goto fail;
+	if (r->ns) {
+		r->ns_ept = vrq_rpmsg_create_ept(r, NULL, VRQ_RPMSG_NS_ADDR, VRQ_RPMSG_ADDR_ANY, ns_rx,
+						 NULL, r, &rc);
+		if (!r->ns_ept)
+			goto fail;
+	}
+	*err = 0;
+	return r;
+fail:
+	*err = rc;
+	for (i = 0; i < 2; i++)
+		if (!inited[i]) {
+			/* fini only what init set up: make free_bus skip the rest */
+			if (host(r))
+				memset(&r->drv[i], 0, sizeof(r->drv[i]));
+			else
+				memset(&r->dev[i], 0, sizeof(r->dev[i]));
+		}
+	free_bus(r);
+	return NULL;
+}
