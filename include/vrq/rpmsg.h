@@ -59,6 +59,7 @@
 
 #include "mem.h"
 #include "notify.h"
+#include "shm.h"
 #include "spec.h"
 #include "vq.h"
 
@@ -496,6 +497,74 @@ struct vrq_vq_drv *vrq_rpmsg_drv_vq(struct vrq_rpmsg *r, unsigned i);
 struct vrq_vq_dev *vrq_rpmsg_dev_vq(struct vrq_rpmsg *r, unsigned i);
 /** @brief Number of endpoints (the name-service one included). */
 unsigned vrq_rpmsg_ept_count(const struct vrq_rpmsg *r);
+
+/* ---- a ready-made pair over shared memory ------------------------------------ */
+
+/**
+ * @brief An RPMsg device in one shared region laid out as remoteproc does:
+ *        a resource table (one vdev entry, id 7, two vrings), the two
+ *        split rings in the legacy vring_init(num, align) layout at the
+ *        device addresses the table gives, and the host's buffers; plus the
+ *        notifiers' shared blocks.  The host end creates it (as a remote
+ *        firmware image would provide the table); the remote end maps it a
+ *        second time in the same process (vrq_rpmsg_link_attach()) or in a
+ *        child process (after fork(), the same call).
+ *
+ * Region layout (device addresses = da_base + offset):
+ *   0       resource table (vdev entry at 32)
+ *   4096    notifier shared blocks: kick0, irq0, kick1, irq1 (128 bytes each)
+ *   8192    vring 0, then vring 1 (each vring_size(num, align), 4 KiB aligned)
+ *   ...     buffers: (num_rx + num_tx) * buf_size
+ * The remote's memory map used for message buffers holds only the buffer
+ * area: a descriptor that points at a ring or the table is refused.
+ */
+struct vrq_rpmsg_link_cfg {
+	uint16_t qsize;		/**< vring size (power of two); 0 = 256 */
+	uint32_t align;		/**< vring align; 0 = 4096 */
+	uint32_t buf_size;	/**< 0 = 512 */
+	uint32_t dfeatures;	/**< RPMsg features the remote offers; 0 = VRQ_RPMSG_F_NS */
+	uint64_t ring_features; /**< ring features (VRQ_FEATURE(EVENT_IDX) ...) both use */
+	enum vrq_notify_kind notify;
+	enum vrq_notify_kind block; /**< hybrid: EVENTFD or FUTEX */
+	uint32_t spin_ns;
+	uint64_t da_base;	/**< 0 = 0x40000000 */
+};
+
+struct vrq_rpmsg_link {
+	bool remote;
+	struct vrq_shm shm;	/**< the region (a sealed memfd) */
+	uint8_t *base;
+	uint64_t da_base;
+	struct vrq_rsc_vdev *vdev;
+	struct vrq_rpmsg_link_cfg cfg;
+	struct vrq_mem mem_all;	/**< the whole region (ring addresses) */
+	struct vrq_mem mem_bufs; /**< the buffer area only (remote: message buffers) */
+	int kick_fd[2], irq_fd[2];
+	struct vrq_notifier kick[2], irq[2];
+	uint64_t off_bufs;
+	uint16_t num_rx, num_tx;
+};
+
+/** @brief Create the region and the host end.  0 or a negative code. */
+int vrq_rpmsg_link_create(struct vrq_rpmsg_link *l, const struct vrq_rpmsg_link_cfg *cfg);
+/** @brief The remote end: map @p host's region again (same process, or a
+ *         forked child that inherited its fds). */
+int vrq_rpmsg_link_attach(struct vrq_rpmsg_link *remote, const struct vrq_rpmsg_link *host);
+/** @brief Watch @p pid: waits return -EPIPE when it dies. */
+int vrq_rpmsg_link_watch(struct vrq_rpmsg_link *l, int pid);
+/**
+ * @brief Bring the bus up on this end: host: set the queues up from the
+ *        table, post the buffers, write gfeatures and DRIVER_OK; remote:
+ *        wait for DRIVER_OK (@p timeout_ns), read gfeatures, attach to the
+ *        queues.  @p extra supplies ns_cb, sbuf_mem, send_timeout_ns...
+ *        (may be NULL); queue, notifier and buffer fields are the link's.
+ */
+struct vrq_rpmsg *vrq_rpmsg_link_open(struct vrq_rpmsg_link *l, const struct vrq_rpmsg_cfg *extra,
+				      uint64_t timeout_ns, int *err);
+/** @brief Close this end's notifiers (the peer's waits return -EPIPE). */
+void vrq_rpmsg_link_close(struct vrq_rpmsg_link *l);
+/** @brief Unmap and close (destroy the bus first). */
+void vrq_rpmsg_link_destroy(struct vrq_rpmsg_link *l);
 
 #ifdef __cplusplus
 }

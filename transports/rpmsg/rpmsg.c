@@ -75,6 +75,8 @@ struct slot {
 };
 
 enum { TX_FREE = 0, TX_RESERVED, TX_INFLIGHT };
+/* rx_held[] states */
+enum { HOLD_NONE = 0, HOLD_IN_CB, HOLD_HELD, HOLD_EARLY };
 
 struct vrq_rpmsg {
 	enum vrq_rpmsg_role role;
@@ -458,9 +460,12 @@ static int ns_rx(struct vrq_rpmsg_ept *self, const struct vrq_rpmsg_rx *m, void 
 		for (e = r->all; e; e = e->next) {
 			uint32_t was = addr;
 
-			if (strcmp(e->name, name))
+			/* endpoints bound to the withdrawn address: those of that
+			 * name, and nameless channels (created by an ns callback) */
+			if (e->name[0] && strcmp(e->name, name))
 				continue;
-			have_local = true;
+			if (e->name[0])
+				have_local = true;
 			if (__atomic_compare_exchange_n(&e->dst, &was, VRQ_RPMSG_ADDR_ANY, false,
 							__ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
 			    e->unbind && nb < 8)
@@ -841,12 +846,21 @@ static bool dispatch(struct vrq_rpmsg *r, const void *buf, uint32_t len, uint32_
 		if (m.src != VRQ_RPMSG_ADDR_ANY && e != r->ns_ept)
 			__atomic_compare_exchange_n(&e->dst, &any, m.src, false, __ATOMIC_RELAXED,
 						    __ATOMIC_RELAXED);
+		uint8_t st = HOLD_IN_CB;
+
 		r->st.rx_msgs++;
+		/* a callback may hand the token to another thread that releases
+		 * it before the callback returns: IN_CB -> EARLY there, and the
+		 * buffer goes back here */
+		__atomic_store_n(&r->rx_held[tok], HOLD_IN_CB, __ATOMIC_RELAXED);
 		if (e->cb(e, &m, e->priv) == VRQ_RPMSG_HOLD) {
-			__atomic_store_n(&r->rx_held[tok], 1, __ATOMIC_RELEASE);
 			r->st.rx_held++;
-			held = true;
+			/* pairs with the acquire CAS in vrq_rpmsg_release() */
+			held = __atomic_compare_exchange_n(&r->rx_held[tok], &st, HOLD_HELD, false,
+							   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 		}
+		if (!held)
+			__atomic_store_n(&r->rx_held[tok], HOLD_NONE, __ATOMIC_RELAXED);
 	}
 	rcu_read_unlock_(r);
 	return held;
@@ -979,9 +993,23 @@ int vrq_rpmsg_release(struct vrq_rpmsg *r, uint32_t token)
 
 	if (!r || token >= n)
 		return -EINVAL;
-	/* pairs with the release store in dispatch(): exactly one release wins */
-	if (!__atomic_exchange_n(&r->rx_held[token], 0, __ATOMIC_ACQ_REL))
-		return -EINVAL;
+	for (;;) {
+		uint8_t st = __atomic_load_n(&r->rx_held[token], __ATOMIC_ACQUIRE);
+
+		if (st == HOLD_IN_CB) {
+			/* still in its callback: dispatch() gives it back */
+			if (__atomic_compare_exchange_n(&r->rx_held[token], &st, HOLD_EARLY, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return 0;
+			continue;
+		}
+		if (st != HOLD_HELD)
+			return -EINVAL;
+		/* pairs with the CAS in dispatch(): exactly one release wins */
+		if (__atomic_compare_exchange_n(&r->rx_held[token], &st, HOLD_NONE, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+	}
 	spin_lock(&r->rx_lock);
 	rx_return(r, &token, 1);
 	spin_unlock(&r->rx_lock);
