@@ -386,9 +386,9 @@ void vrq_rpmsg_destroy_ept(struct vrq_rpmsg_ept *e)
 
 void vrq_rpmsg_barrier(struct vrq_rpmsg *r)
 {
-	(void)r;
 	urcu_bp_synchronize_rcu();
 	urcu_bp_barrier();
+	TSAN_ACQUIRE(r); /* the grace period: pairs with read-unlock releases */
 }
 
 uint32_t vrq_rpmsg_ept_addr(const struct vrq_rpmsg_ept *e)

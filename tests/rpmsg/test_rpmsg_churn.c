@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_rpmsg_churn: endpoints created and destroyed on the remote while the
+ * host streams messages at their addresses.
+ *
+ * A churn thread keeps creating and destroying endpoints at 16 fixed
+ * addresses, each with a freshly allocated context; after destroy it waits
+ * for vrq_rpmsg_barrier() and then poisons and frees the context.  Every
+ * callback checks its context is intact and that the message's address is
+ * its own: a callback run after destroy + barrier, or on a freed endpoint,
+ * fails the check (and ASan / TSan see the use after free).  Every message
+ * is either delivered or counted as "unknown destination": delivered +
+ * unknown == sent.  One more endpoint destroys itself from its own
+ * callback.
+ */
+#include <inttypes.h>
+
+#include "rpmsg_pair.h"
+#include "vrq_test.h"
+
+#define NADDR 16u
+#define BASE 3000u
+#define MAGIC 0x636875726e21ull
+
+struct ept_ctx {
+	uint64_t magic;
+	uint32_t addr;
+	uint64_t got;
+};
+
+static uint64_t delivered, bad; /* remote rx thread (atomics: read by main) */
+static int stop_churn;
+static uint64_t churn_rounds;
+
+static int cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m, void *priv)
+{
+	struct ept_ctx *c = priv;
+	uint32_t tag;
+
+	if (c->magic != MAGIC || c->addr != m->dst || vrq_rpmsg_ept_addr(e) != m->dst ||
+	    m->len != 4) {
+		__atomic_fetch_add(&bad, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	memcpy(&tag, m->data, 4);
+	if (tag != m->dst)
+		__atomic_fetch_add(&bad, 1, __ATOMIC_RELAXED);
+	c->got++;
+	__atomic_fetch_add(&delivered, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int self_destroy_cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m, void *priv)
+{
+	(void)m;
+	__atomic_fetch_add((uint64_t *)priv, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&delivered, 1, __ATOMIC_RELAXED);
+	vrq_rpmsg_destroy_ept(e); /* allowed from its own callback */
+	return 0;
+}
+
+struct churn {
+	struct vrq_rpmsg *bus;
+	int err;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn *ch = arg;
+	struct vrq_rpmsg_ept *ept[NADDR] = {0};
+	struct ept_ctx *ctx[NADDR] = {0};
+	uint64_t round = 0;
+	unsigned i;
+	int err;
+
+	while (!__atomic_load_n(&stop_churn, __ATOMIC_ACQUIRE)) {
+		i = (unsigned)(round * 7 % NADDR);
+		if (ept[i]) {
+			vrq_rpmsg_destroy_ept(ept[i]);
+			ept[i] = NULL;
+			if (round % 4 == 0) {
+				/* no callback can still run on it: poison + free */
+				vrq_rpmsg_barrier(ch->bus);
+				ctx[i]->magic = 0xdead;
+				free(ctx[i]);
+				ctx[i] = NULL;
+			}
+		} else {
+			if (!ctx[i]) {
+				ctx[i] = calloc(1, sizeof(*ctx[i]));
+				ctx[i]->magic = MAGIC;
+				ctx[i]->addr = BASE + i;
+			}
+			ept[i] = vrq_rpmsg_create_ept(ch->bus, NULL, BASE + i, VRQ_RPMSG_ADDR_ANY, cb,
+						      NULL, ctx[i], &err);
+			if (!ept[i] && !ch->err)
+				ch->err = err;
+		}
+		round++;
+		__atomic_store_n(&churn_rounds, round, __ATOMIC_RELEASE);
+	}
+	for (i = 0; i < NADDR; i++)
+		if (ept[i])
+			vrq_rpmsg_destroy_ept(ept[i]);
+	vrq_rpmsg_barrier(ch->bus);
+	for (i = 0; i < NADDR; i++)
+		free(ctx[i]);
+	__atomic_store_n(&churn_rounds, round, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int main(void)
+{
+	struct vrq_rpmsg_link_cfg lc = {.qsize = 128, .notify = VRQ_NOTIFY_EVENTFD,
+					.ring_features = VRQ_FEATURE(VRQ_F_EVENT_IDX)};
+	const char *name = "churn";
+	const char *sc = getenv("VRQ_TEST_SCALE");
+	uint64_t n = (uint64_t)(400000 * (sc ? atof(sc) : 1.0)), i, self_hits = 0;
+	struct vrq_rpmsg_stats rs;
+	struct churn ch = {0};
+	struct rp_pair p;
+	struct vrq_rpmsg_ept *src, *self;
+	pthread_t t;
+	bool churning = false;
+	int err;
+
+	if (n < 20000)
+		n = 20000;
+	CHECK_EQ_OUT(rp_pair_init(&p, &lc, NULL, NULL), 0);
+	CHECK_EQ_OUT(rp_start(&p.remote), 0);
+	CHECK_EQ_OUT(rp_start(&p.host), 0);
+	src = vrq_rpmsg_create_ept(p.host.bus, NULL, VRQ_RPMSG_ADDR_ANY, VRQ_RPMSG_ADDR_ANY, cb,
+				   NULL, NULL, &err);
+	CHECK_OUT(src);
+	self = vrq_rpmsg_create_ept(p.remote.bus, NULL, 4000, VRQ_RPMSG_ADDR_ANY, self_destroy_cb,
+				    NULL, &self_hits, &err);
+	CHECK_OUT(self);
+
+	ch.bus = p.remote.bus;
+	CHECK_OUT(pthread_create(&t, NULL, churn_thread, &ch) == 0);
+	churning = true;
+	/* at least n messages, and until 1000 create/destroy rounds ran */
+	for (i = 0; i < n || __atomic_load_n(&churn_rounds, __ATOMIC_ACQUIRE) < 1000; i++) {
+		uint32_t dst = BASE + (uint32_t)(i % NADDR);
+
+		if (i % 1000 == 500)
+			dst = 4000; /* the self-destroying endpoint: delivered once */
+		CHECK_EQ_OUT(vrq_rpmsg_sendto(src, dst, &dst, 4), 0);
+	}
+	n = i;
+	__atomic_store_n(&stop_churn, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	churning = false;
+	CHECK_EQ_OUT(ch.err, 0);
+	/* wait for the remote to have seen all n */
+	for (i = 0; i < 10000; i++) {
+		rp_stop(&p.remote);
+		vrq_rpmsg_get_stats(p.remote.bus, &rs);
+		if (rs.rx_msgs + rs.rx_unknown_dst >= n)
+			break;
+		CHECK_EQ_OUT(rp_start(&p.remote), 0);
+		rp_sleep_ms(1);
+	}
+	rp_stop(&p.remote);
+	vrq_rpmsg_get_stats(p.remote.bus, &rs);
+	printf("  %" PRIu64 " messages: %" PRIu64 " delivered, %" PRIu64
+	       " to absent endpoints; %" PRIu64 " create/destroy rounds\n",
+	       n, delivered, rs.rx_unknown_dst, churn_rounds);
+	CHECK_EQ_OUT(bad, 0);
+	CHECK_EQ_OUT(rs.rx_msgs, delivered);
+	CHECK_EQ_OUT(rs.rx_msgs + rs.rx_unknown_dst, n);
+	CHECK_EQ_OUT(self_hits, 1);
+	CHECK_OUT(churn_rounds >= 1000);
+	CHECK_OUT(delivered > 0 && rs.rx_unknown_dst > 0);
+	CHECK_EQ_OUT(vrq_rpmsg_ept_count(p.remote.bus), 1); /* the name service only */
+out:
+	if (churning) {
+		__atomic_store_n(&stop_churn, 1, __ATOMIC_RELEASE);
+		pthread_join(t, NULL);
+	}
+	rp_pair_fini(&p);
+	return vrq_test_done("test_rpmsg_churn");
+}
