@@ -29,7 +29,7 @@ struct rp_pair {
 	struct rp_side host, remote;
 };
 
-static void *rp_rx_thread(void *arg)
+static inline void *rp_rx_thread(void *arg)
 {
 	struct rp_side *s = arg;
 
@@ -60,7 +60,7 @@ struct rp_open_arg {
 	int err;
 };
 
-static void *rp_open_thread(void *arg)
+static inline void *rp_open_thread(void *arg)
 {
 	struct rp_open_arg *a = arg;
 
@@ -69,7 +69,7 @@ static void *rp_open_thread(void *arg)
 }
 
 /* Create both ends; @p hx / @p rx extra configs may be NULL. */
-static int rp_pair_init(struct rp_pair *p, const struct vrq_rpmsg_link_cfg *lc,
+static inline int rp_pair_init(struct rp_pair *p, const struct vrq_rpmsg_link_cfg *lc,
 			const struct vrq_rpmsg_cfg *hx, const struct vrq_rpmsg_cfg *rx)
 {
 	struct rp_open_arg ra = {&p->remote, rx, 0};
@@ -95,7 +95,7 @@ static int rp_pair_init(struct rp_pair *p, const struct vrq_rpmsg_link_cfg *lc,
 	return 0;
 }
 
-static int rp_start(struct rp_side *s)
+static inline int rp_start(struct rp_side *s)
 {
 	__atomic_store_n(&s->stop, 0, __ATOMIC_RELAXED);
 	if (pthread_create(&s->rx, NULL, rp_rx_thread, s))
@@ -104,7 +104,7 @@ static int rp_start(struct rp_side *s)
 	return 0;
 }
 
-static void rp_stop(struct rp_side *s)
+static inline void rp_stop(struct rp_side *s)
 {
 	if (!s->rx_running)
 		return;
@@ -113,7 +113,7 @@ static void rp_stop(struct rp_side *s)
 	s->rx_running = false;
 }
 
-static void rp_pair_fini(struct rp_pair *p)
+static inline void rp_pair_fini(struct rp_pair *p)
 {
 	rp_stop(&p->host);
 	rp_stop(&p->remote);
