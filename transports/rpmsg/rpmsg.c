@@ -1104,6 +1104,17 @@ void vrq_rpmsg_destroy(struct vrq_rpmsg *r)
 		free_bus(r);
 }
 
+/* liburcu's call_rcu and hash-table worker threads do not survive fork():
+ * its fork handlers quiesce them before and recreate them in the child, so
+ * a forked child can create and use buses of its own. */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void register_atfork(void)
+{
+	pthread_atfork(urcu_bp_call_rcu_before_fork, urcu_bp_call_rcu_after_fork_parent,
+		       urcu_bp_call_rcu_after_fork_child);
+}
+
 struct vrq_rpmsg *vrq_rpmsg_create(const struct vrq_rpmsg_cfg *cfg, int *err)
 {
 	struct vrq_rpmsg *r;
@@ -1116,6 +1127,7 @@ struct vrq_rpmsg *vrq_rpmsg_create(const struct vrq_rpmsg_cfg *cfg, int *err)
 	*err = -EINVAL;
 	if (!cfg || (cfg->role != VRQ_RPMSG_HOST && cfg->role != VRQ_RPMSG_REMOTE))
 		return NULL;
+	pthread_once(&atfork_once, register_atfork);
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		*err = -ENOMEM;
