@@ -343,6 +343,7 @@ struct vrq_mmio_dev_stats {
 	uint64_t irqs_raised;	 /**< legacy: line raised; vectors: vector signalled */
 	uint64_t irqs_coalesced; /**< legacy: status already set, line not raised again */
 	uint64_t queue_events;	 /**< QueueNotify bits consumed */
+	uint64_t restarts;	 /**< vrq_mmio_dev_restart() calls */
 };
 
 /** @brief Device configuration. */

@@ -972,6 +972,7 @@ void vrq_mmio_dev_restart(struct vrq_mmio_dev *d)
 {
 	unsigned i;
 
+	d->st.restarts++;
 	/* what a reloaded device knows of its queues: nothing */
 	for (i = 0; i < VRQ_MMIO_MAX_QUEUES; i++)
 		dev_queue_drop(&d->q[i]);
