@@ -1775,6 +1775,13 @@ int vrq_mmio_drv_wait(struct vrq_mmio_drv *v, unsigned qi, uint64_t timeout_ns)
 			n->st.recheck_hits++;
 			return 0;
 		}
+		if (v->cfg_pending) {
+			/* an earlier handler run saw a configuration change
+			 * nobody has collected: say so instead of sleeping */
+			vrq_vq_drv_disable_cb(ctx.vq);
+			n->ops->cancel(n);
+			return 1;
+		}
 		if (reg_ld(v->sh, VRQ_MMIO_INTERRUPT_STATUS)) {
 			/* the line is up: take the interrupt without sleeping */
 			n->ops->cancel(n);
