@@ -26,6 +26,7 @@
 #include "stats.h"
 #include "topo.h"
 #include "vrqmech.h"
+#include "mode_mmio.h"
 
 #define MAX_LIST 16
 #define MAX_REPS 101
@@ -903,6 +904,8 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	mode_s = argv[1];
+	if (!strcmp(mode_s, "mmio"))
+		return vb_mode_mmio(argc - 1, argv + 1);
 	if (!strcmp(mode_s, "rr"))
 		O.mode = M_RR;
 	else if (!strcmp(mode_s, "stream"))
