@@ -27,6 +27,7 @@
 #include "topo.h"
 #include "vrqmech.h"
 #include "mode_mmio.h"
+#include "mode_rpmsg.h"
 
 #define MAX_LIST 16
 #define MAX_REPS 101
@@ -906,6 +907,8 @@ int main(int argc, char **argv)
 	mode_s = argv[1];
 	if (!strcmp(mode_s, "mmio"))
 		return vb_mode_mmio(argc - 1, argv + 1);
+	if (!strcmp(mode_s, "rpmsg"))
+		return vb_mode_rpmsg(argc - 1, argv + 1);
 	if (!strcmp(mode_s, "rr"))
 		O.mode = M_RR;
 	else if (!strcmp(mode_s, "stream"))
