@@ -310,6 +310,44 @@ static int test_fuzz(void)
 	return 0;
 }
 
+#ifdef VRQ_LIBFUZZER
+/* libFuzzer entry: the three parsers on arbitrary bytes (the same
+ * invariants as test_fuzz), built by the test_rpmsg_wire_libfuzzer target. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t r0[1024];
+	static struct vrq_mem mem;
+	struct vrq_sbuf_ref refs[8];
+	struct vrq_sbuf_msg msg;
+	struct vrq_rpmsg_rx m;
+	char name[VRQ_RPMSG_NAME_SIZE];
+	uint32_t a, f, j;
+	uint8_t *b;
+
+	if (!mem.n)
+		vrq_mem_add(&mem, 1, 0x1000, r0, sizeof(r0), 0);
+	if (size > 70000)
+		return 0;
+	b = malloc(size ? size : 1); /* exact size, aligned copy */
+	memcpy(b, data, size);
+	if (vrq_rpmsg_parse(b, (uint32_t)size, &m) == 0) {
+		if (m.len > size - 16)
+			abort();
+		if (vrq_sbuf_parse(&mem, m.data, m.len, &msg, refs, 8) == 0)
+			for (j = 0; j < msg.nref; j++)
+				if ((uint8_t *)refs[j].va < r0 ||
+				    (uint8_t *)refs[j].va + refs[j].size > r0 + sizeof(r0))
+					abort();
+		if (vrq_rpmsg_parse_ns(m.data, m.len, name, &a, &f) == 0 &&
+		    (strlen(name) >= 32 || f > 1))
+			abort();
+	}
+	(void)vrq_rsc_find_rpmsg(b, size, NULL);
+	free(b);
+	return 0;
+}
+#else
 int main(void)
 {
 	test_hdr_golden();
@@ -321,3 +359,4 @@ int main(void)
 	test_fuzz();
 	return vrq_test_done("test_rpmsg_wire");
 }
+#endif /* VRQ_LIBFUZZER */
