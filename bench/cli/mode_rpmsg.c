@@ -69,7 +69,6 @@ struct shared_ctl {
 	int stop;
 	int ready;		/* remote endpoints created */
 	int err;
-	struct vrq_notify_stats irq0, kick1; /* remote's senders/receivers at the end */
 };
 
 struct remote_ctx {
@@ -86,7 +85,7 @@ static int remote_cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m, void
 {
 	struct remote_ctx *c = priv;
 
-	c->ctl->served++;
+	__atomic_fetch_add(&c->ctl->served, 1, __ATOMIC_RELAXED);
 	if (!c->rr) {
 		if (m->len)
 			c->sink ^= ((const uint8_t *)m->data)[0] ^ ((const uint8_t *)m->data)[m->len - 1];
@@ -134,8 +133,6 @@ static int remote_run(struct remote_ctx *c)
 		if (vrq_rpmsg_poll(bus, 0) < 0)
 			break;
 	}
-	c->ctl->irq0 = link.irq[0].st;
-	c->ctl->kick1 = link.kick[1].st;
 	vrq_rpmsg_destroy(bus);
 	vrq_rpmsg_link_destroy(&link);
 	return 0;
@@ -145,7 +142,7 @@ static void *remote_thread(void *a)
 {
 	struct remote_ctx *c = a;
 
-	c->ctl->err = remote_run(c);
+	__atomic_store_n(&c->ctl->err, remote_run(c), __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -224,7 +221,7 @@ static int one_run(const struct ropts *o, enum vrq_notify_kind nk, unsigned size
 		if (pid == 0) {
 			int r2 = remote_run(&rc);
 
-			ctl->err = r2;
+			__atomic_store_n(&ctl->err, r2, __ATOMIC_RELEASE);
 			_exit(r2 ? 1 : 0);
 		}
 		vrq_rpmsg_link_watch(&link, pid);
@@ -240,10 +237,12 @@ static int one_run(const struct ropts *o, enum vrq_notify_kind nk, unsigned size
 	}
 	ept = vrq_rpmsg_create_ept(bus, NULL, VRQ_RPMSG_ADDR_ANY, VRQ_RPMSG_ADDR_ANY, host_cb, NULL,
 				   &hc, &e);
-	while (!__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE) && !ctl->err)
+	while (!__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&ctl->err, __ATOMIC_ACQUIRE))
 		usleep(1000);
-	if (!ept || ctl->err) {
-		snprintf(err, errlen, "endpoints: %s", vrq_strerror(ept ? ctl->err : e));
+	if (!ept || __atomic_load_n(&ctl->err, __ATOMIC_ACQUIRE)) {
+		snprintf(err, errlen, "endpoints: %s",
+			 vrq_strerror(ept ? __atomic_load_n(&ctl->err, __ATOMIC_ACQUIRE) : e));
 		rcode = -EIO;
 		goto out;
 	}
