@@ -835,7 +835,7 @@ static bool dispatch(struct vrq_rpmsg *r, const void *buf, uint32_t len, uint32_
 		return false;
 	}
 	m.token = tok;
-	rcu_read_lock_(r);
+	/* the caller holds the RCU read lock (one per batch) */
 	e = lookup(r, m.dst);
 	if (!e) {
 		r->st.rx_unknown_dst++;
@@ -862,7 +862,6 @@ static bool dispatch(struct vrq_rpmsg *r, const void *buf, uint32_t len, uint32_
 		if (!held)
 			__atomic_store_n(&r->rx_held[tok], HOLD_NONE, __ATOMIC_RELAXED);
 	}
-	rcu_read_unlock_(r);
 	return held;
 }
 
@@ -952,6 +951,8 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 			rx_return(r, r->rx_ret, nret);
 		spin_unlock(&r->rx_lock);
 		nret = 0;
+		if (n)
+			rcu_read_lock_(r);
 		for (i = 0; i < n; i++) {
 			const void *buf = host(r) ? r->bufs + (size_t)r->rx_tok[i] * r->buf_size
 						  : (const void *)r->rx_slot[r->rx_tok[i]].va;
@@ -961,6 +962,8 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 			if (!dispatch(r, buf, r->rx_len[i], r->rx_tok[i]))
 				r->rx_ret[nret++] = r->rx_tok[i];
 		}
+		if (n)
+			rcu_read_unlock_(r);
 		if (nret) {
 			spin_lock(&r->rx_lock);
 			rx_return(r, r->rx_ret, nret);
