@@ -248,6 +248,30 @@ VRQ_INLINE int vrq_domain_supported(enum vrq_domain d)
 	}                                                                                \
 	}
 
+/*
+ * Fixed-domain entry points (vrq_*_smp()): the body is specialised for one
+ * domain only, so a call site carries one copy instead of the three
+ * VRQ__DOM_DISPATCH expands to.  A queue configured for another domain is
+ * refused, never run with the wrong barriers: @p refuse_ runs (return
+ * -VRQ_EINVAL, or the answer that never sleeps through work) and the queue
+ * stops with -VRQ_EINVAL (vrq_*_broken()), so a misuse in a void call is
+ * seen at the next call.  One load and a predictable branch.
+ */
+#define VRQ__DOM_FIXED(q_, dom_, refuse_)                                                \
+	do {                                                                             \
+		if (VRQ_UNLIKELY((q_)->dom != (dom_))) {                                 \
+			if (!(q_)->broken)                                               \
+				(q_)->broken = -VRQ_EINVAL;                              \
+			refuse_;                                                         \
+		}                                                                        \
+	} while (0)
+/* The same for the peeks, which take a const queue: nothing is stopped. */
+#define VRQ__DOM_FIXED_PEEK(q_, dom_, refuse_)                                           \
+	do {                                                                             \
+		if (VRQ_UNLIKELY((q_)->dom != (dom_)))                                   \
+			refuse_;                                                         \
+	} while (0)
+
 #ifdef __cplusplus
 }
 #endif

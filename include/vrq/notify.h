@@ -355,6 +355,40 @@ VRQ_INLINE int vrq_vq_dev_interrupt(struct vrq_vq_dev *vq, struct vrq_notifier *
 	return rc < 0 ? rc : 1;
 }
 
+/** @brief vrq_vq_drv_kick() for a VRQ_DOM_SMP queue (vrq_vq_drv_kick_prepare_smp()). */
+VRQ_INLINE int vrq_vq_drv_kick_smp(struct vrq_vq_drv *vq, struct vrq_notifier *kick)
+{
+	const struct vrq_drv_stats *s = vrq_vq_drv_stats(vq);
+	uint64_t before = s->kicks_suppressed;
+	int rc;
+
+	if (!vrq_vq_drv_kick_prepare_smp(vq)) {
+		kick->st.suppressed += s->kicks_suppressed - before;
+		return 0;
+	}
+	if (VRQ_UNLIKELY(vrq_vq_drv_broken(vq) == -VRQ_EINVAL))
+		return -VRQ_EINVAL; /* not an SMP queue: refused */
+	rc = vrq_notify_signal(kick);
+	return rc < 0 ? rc : 1;
+}
+
+/** @brief vrq_vq_dev_interrupt() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_vq_dev_interrupt_smp(struct vrq_vq_dev *vq, struct vrq_notifier *irq)
+{
+	const struct vrq_dev_stats *s = vrq_vq_dev_stats(vq);
+	uint64_t before = s->notifies_suppressed;
+	int rc;
+
+	if (!vrq_vq_dev_notify_prepare_smp(vq)) {
+		irq->st.suppressed += s->notifies_suppressed - before;
+		return 0;
+	}
+	if (VRQ_UNLIKELY(vrq_vq_dev_broken(vq) == -VRQ_EINVAL))
+		return -VRQ_EINVAL; /* not an SMP queue: refused */
+	rc = vrq_notify_signal(irq);
+	return rc < 0 ? rc : 1;
+}
+
 /* waitable adaptors */
 static inline bool vrq__vq_drv_ready(void *c)
 {

@@ -417,6 +417,22 @@ VRQ_INLINE void vrq_split_drv_publish(struct vrq_split_drv *q)
 	VRQ__DOM_DISPATCH(q->dom, vrq__split_drv_publish(q, DOM); return);
 }
 
+VRQ_ALWAYS_INLINE int vrq__split_drv_add_batch(struct vrq_split_drv *q, const struct vrq_buf *b,
+						unsigned n, const enum vrq_domain DOM)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		rc = vrq__split_drv_add(q, b[i].sg, b[i].n_out, b[i].n_in, b[i].token, NULL, 0,
+					DOM);
+		if (rc)
+			break;
+	}
+	vrq__split_drv_publish(q, DOM);
+	return i ? (int)i : (rc == -VRQ_ENOSPC ? 0 : rc);
+}
+
 /**
  * @brief Add up to @p n buffers and publish them with a single index store.
  * @return buffers added (stops at the first that does not fit), or a
@@ -425,19 +441,7 @@ VRQ_INLINE void vrq_split_drv_publish(struct vrq_split_drv *q)
 VRQ_INLINE int vrq_split_drv_add_batch(struct vrq_split_drv *q, const struct vrq_buf *b,
 				       unsigned n)
 {
-	unsigned i;
-	int rc = 0;
-
-	VRQ__DOM_DISPATCH(q->dom, {
-		for (i = 0; i < n; i++) {
-			rc = vrq__split_drv_add(q, b[i].sg, b[i].n_out, b[i].n_in, b[i].token,
-						NULL, 0, DOM);
-			if (rc)
-				break;
-		}
-		vrq__split_drv_publish(q, DOM);
-		return i ? (int)i : (rc == -VRQ_ENOSPC ? 0 : rc);
-	});
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_add_batch(q, b, n, DOM));
 }
 
 /*
@@ -487,13 +491,17 @@ VRQ_INLINE bool vrq_split_drv_need_kick(struct vrq_split_drv *q)
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_need_kick(q, DOM));
 }
 
+VRQ_ALWAYS_INLINE bool vrq__split_drv_kick_prepare(struct vrq_split_drv *q,
+						   const enum vrq_domain DOM)
+{
+	vrq__split_drv_publish(q, DOM);
+	return vrq__split_drv_need_kick(q, DOM);
+}
+
 /** @brief Publish, then take the kick decision (the common sequence). */
 VRQ_INLINE bool vrq_split_drv_kick_prepare(struct vrq_split_drv *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		vrq__split_drv_publish(q, DOM);
-		return vrq__split_drv_need_kick(q, DOM);
-	});
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_kick_prepare(q, DOM));
 }
 
 /** @brief NOTIFICATION_DATA value for the kick (queue number @p vqn). */
@@ -638,6 +646,21 @@ VRQ_INLINE int vrq_split_drv_get_used(struct vrq_split_drv *q, void **token, uin
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_get_used(q, token, len, DOM));
 }
 
+VRQ_ALWAYS_INLINE int vrq__split_drv_get_used_batch(struct vrq_split_drv *q, void **tokens,
+						     uint32_t *lens, unsigned max,
+						     const enum vrq_domain DOM)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < max; i++) {
+		rc = vrq__split_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
+		if (rc <= 0)
+			break;
+	}
+	return i ? (int)i : rc;
+}
+
 /**
  * @brief Take up to @p max used buffers.
  * @return number taken (>= 0) or a negative peer error if the first failed.
@@ -645,17 +668,7 @@ VRQ_INLINE int vrq_split_drv_get_used(struct vrq_split_drv *q, void **token, uin
 VRQ_INLINE int vrq_split_drv_get_used_batch(struct vrq_split_drv *q, void **tokens,
 					    uint32_t *lens, unsigned max)
 {
-	unsigned i;
-	int rc = 0;
-
-	VRQ__DOM_DISPATCH(q->dom, {
-		for (i = 0; i < max; i++) {
-			rc = vrq__split_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
-			if (rc <= 0)
-				break;
-		}
-		return i ? (int)i : rc;
-	});
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_get_used_batch(q, tokens, lens, max, DOM));
 }
 
 VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const enum vrq_domain DOM)
@@ -683,6 +696,12 @@ VRQ_INLINE bool vrq_split_drv_enable_cb(struct vrq_split_drv *q)
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_enable_cb(q, DOM));
 }
 
+VRQ_ALWAYS_INLINE bool vrq__split_drv_has_used(const struct vrq_split_drv *q,
+						const enum vrq_domain DOM)
+{
+	return q->ino_batch || vrq__read16(DOM, &q->used->idx) != q->last_used;
+}
+
 /**
  * @brief Peek: is a used buffer waiting?  Reads the shared used index
  *        without consuming anything or writing shared memory (a spinning
@@ -691,22 +710,23 @@ VRQ_INLINE bool vrq_split_drv_enable_cb(struct vrq_split_drv *q)
  */
 VRQ_INLINE bool vrq_split_drv_has_used(const struct vrq_split_drv *q)
 {
-	VRQ__DOM_DISPATCH(q->dom,
-			  return q->ino_batch || vrq__read16(DOM, &q->used->idx) != q->last_used);
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_has_used(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_drv_disable_cb(struct vrq_split_drv *q, const enum vrq_domain DOM)
+{
+	q->cb_enabled = false;
+	if (q->event_idx)
+		/* an index just behind us: fires only after 2^16 more entries */
+		vrq__write16(DOM, q->used_event, (uint16_t)(q->last_used - 1));
+	else
+		vrq__write16(DOM, &q->avail->flags, VRQ_AVAIL_F_NO_INTERRUPT);
 }
 
 /** @brief Suppress used-buffer notifications (best effort, per spec). */
 VRQ_INLINE void vrq_split_drv_disable_cb(struct vrq_split_drv *q)
 {
-	q->cb_enabled = false;
-	VRQ__DOM_DISPATCH(q->dom, {
-		if (q->event_idx)
-			/* an index just behind us: fires only after 2^16 more entries */
-			vrq__write16(DOM, q->used_event, (uint16_t)(q->last_used - 1));
-		else
-			vrq__write16(DOM, &q->avail->flags, VRQ_AVAIL_F_NO_INTERRUPT);
-		return;
-	});
+	VRQ__DOM_DISPATCH(q->dom, vrq__split_drv_disable_cb(q, DOM); return);
 }
 
 /* ---- Device role ----------------------------------------------------------- */
@@ -1081,13 +1101,17 @@ VRQ_INLINE bool vrq_split_dev_need_notify(struct vrq_split_dev *q)
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_need_notify(q, DOM));
 }
 
+VRQ_ALWAYS_INLINE bool vrq__split_dev_notify_prepare(struct vrq_split_dev *q,
+						     const enum vrq_domain DOM)
+{
+	vrq__split_dev_publish(q, DOM);
+	return vrq__split_dev_need_notify(q, DOM);
+}
+
 /** @brief Publish, then take the interrupt decision. */
 VRQ_INLINE bool vrq_split_dev_notify_prepare(struct vrq_split_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		vrq__split_dev_publish(q, DOM);
-		return vrq__split_dev_need_notify(q, DOM);
-	});
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_notify_prepare(q, DOM));
 }
 
 VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const enum vrq_domain DOM)
@@ -1115,25 +1139,188 @@ VRQ_INLINE bool vrq_split_dev_enable_kick(struct vrq_split_dev *q)
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_enable_kick(q, DOM));
 }
 
+VRQ_ALWAYS_INLINE bool vrq__split_dev_has_avail(const struct vrq_split_dev *q,
+						 const enum vrq_domain DOM)
+{
+	return vrq__read16(DOM, &q->avail->idx) != q->last_avail;
+}
+
 /**
  * @brief Peek: is an available buffer waiting?  No shared write, nothing
  *        consumed; vrq_split_dev_pop() does the ordered read (A1).
  */
 VRQ_INLINE bool vrq_split_dev_has_avail(const struct vrq_split_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__read16(DOM, &q->avail->idx) != q->last_avail);
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_has_avail(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_dev_disable_kick(struct vrq_split_dev *q,
+						   const enum vrq_domain DOM)
+{
+	if (q->event_idx)
+		vrq__write16(DOM, q->avail_event, (uint16_t)(q->last_avail - 1));
+	else
+		vrq__write16(DOM, &q->used->flags, VRQ_USED_F_NO_NOTIFY);
 }
 
 /** @brief Suppress kicks (best effort, per spec). */
 VRQ_INLINE void vrq_split_dev_disable_kick(struct vrq_split_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		if (q->event_idx)
-			vrq__write16(DOM, q->avail_event, (uint16_t)(q->last_avail - 1));
-		else
-			vrq__write16(DOM, &q->used->flags, VRQ_USED_F_NO_NOTIFY);
-		return;
-	});
+	VRQ__DOM_DISPATCH(q->dom, vrq__split_dev_disable_kick(q, DOM); return);
+}
+
+/* ---- Fixed-domain entry points (VRQ_DOM_SMP) -------------------------------- */
+/*
+ * The same calls for a queue whose domain is VRQ_DOM_SMP, with the domain
+ * fixed at compile time: one specialised body per call site instead of the
+ * three the run-time dispatch inlines (DPDK fixes the ring mode at the call
+ * site the same way: rte_ring_sp_enqueue() vs rte_ring_mp_enqueue()).  A
+ * queue of another domain is refused, never run with the wrong barriers:
+ * int calls return -VRQ_EINVAL, bool calls return true (notify / work
+ * pending: the answer that never sleeps through work), and the queue stops
+ * with -VRQ_EINVAL (vrq_split_drv_broken() / vrq_split_dev_broken()).  The
+ * peeks only answer true.  Use the run-time entry points for IO / NONCOH
+ * queues or when the domain is not known where the call is written.
+ */
+
+/** @brief vrq_split_drv_add() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_add_smp(struct vrq_split_drv *q, const struct vrq_sg *sg,
+				     unsigned n_out, unsigned n_in, void *token)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_drv_add(q, sg, n_out, n_in, token, NULL, 0, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_add_indirect() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_add_indirect_smp(struct vrq_split_drv *q, const struct vrq_sg *sg,
+					      unsigned n_out, unsigned n_in, void *token,
+					      struct vrq_split_desc *tbl, uint64_t tbl_da)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	if (VRQ_UNLIKELY(!q->indirect || !tbl))
+		return -VRQ_EINVAL;
+	return vrq__split_drv_add(q, sg, n_out, n_in, token, tbl, tbl_da, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_add_batch() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_add_batch_smp(struct vrq_split_drv *q, const struct vrq_buf *b,
+					   unsigned n)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_drv_add_batch(q, b, n, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_publish() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_split_drv_publish_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__split_drv_publish(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_need_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_drv_need_kick_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_drv_need_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_kick_prepare() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_drv_kick_prepare_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_drv_kick_prepare(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_get_used() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_get_used_smp(struct vrq_split_drv *q, void **token, uint32_t *len)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_drv_get_used(q, token, len, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_get_used_batch() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_get_used_batch_smp(struct vrq_split_drv *q, void **tokens,
+						uint32_t *lens, unsigned max)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_drv_get_used_batch(q, tokens, lens, max, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_enable_cb() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_drv_enable_cb_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_drv_enable_cb(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_disable_cb() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_split_drv_disable_cb_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__split_drv_disable_cb(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_has_used() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_drv_has_used_smp(const struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED_PEEK(q, VRQ_DOM_SMP, return true);
+	return vrq__split_drv_has_used(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_pop() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_dev_pop_smp(struct vrq_split_dev *q, struct vrq_chain *c)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_dev_pop(q, c, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_push() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_dev_push_smp(struct vrq_split_dev *q, uint16_t head, uint32_t len)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_dev_push(q, head, len, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_publish() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_split_dev_publish_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__split_dev_publish(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_need_notify() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_dev_need_notify_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_dev_need_notify(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_notify_prepare() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_dev_notify_prepare_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_dev_notify_prepare(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_enable_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_dev_enable_kick_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_dev_enable_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_disable_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_split_dev_disable_kick_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__split_dev_disable_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_has_avail() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_dev_has_avail_smp(const struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED_PEEK(q, VRQ_DOM_SMP, return true);
+	return vrq__split_dev_has_avail(q, VRQ_DOM_SMP);
 }
 
 #ifdef __cplusplus
