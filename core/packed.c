@@ -148,6 +148,8 @@ int vrq_packed_drv_init(struct vrq_packed_drv *q, const struct vrq_packed_cfg *c
 	q->dom = cfg->domain;
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->dev_polls = !!(cfg->flags & VRQ_CFG_DEV_POLLS);
+	q->drv_polls = !!(cfg->flags & VRQ_CFG_DRV_POLLS);
 	drv_rebuild(q);
 	return 0;
 }
@@ -214,6 +216,8 @@ int vrq_packed_dev_init(struct vrq_packed_dev *q, const struct vrq_packed_cfg *c
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->dev_polls = !!(cfg->flags & VRQ_CFG_DEV_POLLS);
+	q->drv_polls = !!(cfg->flags & VRQ_CFG_DRV_POLLS);
 	vrq_packed_dev_reset(q);
 	return 0;
 }

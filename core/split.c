@@ -210,6 +210,8 @@ int vrq_split_drv_init(struct vrq_split_drv *q, const struct vrq_split_cfg *cfg)
 	q->avail_event = (vrq_le16 *)(void *)&q->used->ring[q->size];
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->dev_polls = !!(cfg->flags & VRQ_CFG_DEV_POLLS);
+	q->drv_polls = !!(cfg->flags & VRQ_CFG_DRV_POLLS);
 	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
 	drv_rebuild(q);
 	return 0;
@@ -274,6 +276,8 @@ int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->dev_polls = !!(cfg->flags & VRQ_CFG_DEV_POLLS);
+	q->drv_polls = !!(cfg->flags & VRQ_CFG_DRV_POLLS);
 	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
 	q->wcap = (uint32_t *)cfg->priv;
 	if (!q->wcap) {

@@ -102,7 +102,8 @@ struct vrq_packed_cfg {
 	uint16_t size;		/**< 1..32768, need not be a power of two */
 	uint64_t features;	/**< negotiated VRQ_FEATURE(VRQ_F_*) bits */
 	enum vrq_domain domain; /**< ordering domain */
-	uint32_t flags;		/**< VRQ_CFG_* (VRQ_CFG_NO_IDX_CACHE has no effect) */
+	uint32_t flags;		/**< VRQ_CFG_* (VRQ_CFG_NO_IDX_CACHE has no effect;
+				 *   VRQ_CFG_DEV_POLLS / VRQ_CFG_DRV_POLLS: types.h) */
 	/** Where the areas are, locally: anywhere, each at its spec alignment
 	 *  (descriptor ring 16, event structures 4) and not overlapping another
 	 *  (16 * size, 4, 4 bytes), else init returns -VRQ_EINVAL. */
@@ -233,6 +234,8 @@ struct vrq_packed_drv {
 	uint16_t size, ind_max;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order;
+	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: no kick decisions */
+	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: enable_cb() arms nothing */
 	bool cb_enabled;
 	/* hot, private */
 	uint16_t next_avail; /**< next descriptor to fill */
@@ -437,6 +440,12 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
 	if (!added)
 		return false;
 	q->kick_added = 0;
+	if (q->dev_polls) {
+		/* the device never sleeps (VRQ_CFG_DEV_POLLS): no decision, so
+		 * no F1 and no read of its event area ("sticky poll", types.h) */
+		q->st.kicks_suppressed++;
+		return false;
+	}
 	VRQ_TEST_HOOK(f1_pre);
 	/* F1: R1 before reading the device event structure; pairs with F4 in
 	 * vrq__packed_dev_enable_kick(). */
@@ -600,6 +609,9 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_enable_cb(struct vrq_packed_drv *q,
 {
 	uint16_t fl;
 
+	/* promised never to sleep (VRQ_CFG_DRV_POLLS): see split.h */
+	if (q->drv_polls)
+		return true;
 	q->cb_enabled = true;
 	if (q->event_idx)
 		vrq__packed_ev_write(DOM, q->drv_ev,
@@ -669,6 +681,8 @@ struct vrq_packed_dev {
 	uint16_t size;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order;
+	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: no interrupt decisions */
+	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: enable_kick() arms nothing */
 	/* hot, private */
 	uint16_t next_avail; /**< next descriptor to poll */
 	bool avail_wrap;
@@ -1008,6 +1022,11 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
 	if (!added)
 		return false;
 	q->notify_added = 0;
+	if (q->drv_polls) {
+		/* the driver never sleeps (VRQ_CFG_DRV_POLLS): no F2, no read */
+		q->st.notifies_suppressed++;
+		return false;
+	}
 	VRQ_TEST_HOOK(f2_pre);
 	/* F2: R2 before reading the driver event structure; pairs with F3 in
 	 * vrq__packed_drv_enable_cb(). */
@@ -1044,6 +1063,9 @@ VRQ_INLINE bool vrq_packed_dev_notify_prepare(struct vrq_packed_dev *q)
 VRQ_ALWAYS_INLINE bool vrq__packed_dev_enable_kick(struct vrq_packed_dev *q,
 						   const enum vrq_domain DOM)
 {
+	/* promised never to sleep (VRQ_CFG_DEV_POLLS): see split.h */
+	if (q->dev_polls)
+		return true;
 	if (q->event_idx)
 		vrq__packed_ev_write(DOM, q->dev_ev,
 				     (uint16_t)(q->next_avail | (uint16_t)q->avail_wrap << 15),

@@ -124,7 +124,7 @@ struct vrq_split_cfg {
 	uint16_t size;		/**< power of two, 1..32768 */
 	uint64_t features;	/**< negotiated VRQ_FEATURE(VRQ_F_*) bits */
 	enum vrq_domain domain; /**< ordering domain */
-	uint32_t flags;		/**< VRQ_CFG_* */
+	uint32_t flags;		/**< VRQ_CFG_* (VRQ_CFG_DEV_POLLS / VRQ_CFG_DRV_POLLS: types.h) */
 	/** Where the areas are, locally: anywhere, each at its spec alignment
 	 *  (desc 16, avail 2, used 4) and not overlapping another (spec sizes,
 	 *  event fields included), else init returns -VRQ_EINVAL.  With
@@ -172,6 +172,8 @@ struct vrq_split_drv {
 	uint16_t size, mask, ind_max;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order, idx_cache;
+	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: no kick decisions */
+	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: enable_cb() arms nothing */
 	bool cb_enabled; /**< driver wants used-buffer notifications */
 	/* hot, private */
 	uint16_t avail_idx; /**< next avail slot (published up to avail_pub) */
@@ -462,6 +464,12 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const e
 	if (!n)
 		return false;
 	q->kick_pending = 0;
+	if (q->dev_polls) {
+		/* the device never sleeps (VRQ_CFG_DEV_POLLS): no decision, so
+		 * no F1 and no read of its event area ("sticky poll", types.h) */
+		q->st.kicks_suppressed++;
+		return false;
+	}
 	VRQ_TEST_HOOK(f1_pre);
 	/* F1: avail->idx store (R1) before the avail_event / flags load;
 	 * pairs with F4 in vrq__split_dev_enable_kick(). */
@@ -484,7 +492,9 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const e
  *        case once 2^16 or more were; flags: used->flags without
  *        NO_NOTIFY).  Exact however many buffers were published since the
  *        previous decision.  False, and not counted, if nothing was
- *        published since; otherwise counts a kick or a suppression.
+ *        published since; otherwise counts a kick or a suppression.  On a
+ *        VRQ_CFG_DEV_POLLS queue there is no decision to take: false, no
+ *        fence, nothing read, counted as a suppression.
  */
 VRQ_INLINE bool vrq_split_drv_need_kick(struct vrq_split_drv *q)
 {
@@ -673,6 +683,11 @@ VRQ_INLINE int vrq_split_drv_get_used_batch(struct vrq_split_drv *q, void **toke
 
 VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const enum vrq_domain DOM)
 {
+	/* promised never to sleep (VRQ_CFG_DRV_POLLS): the device takes no
+	 * interrupt decision, so arming would be a lie; "work pending" keeps
+	 * any wait loop from sleeping */
+	if (q->drv_polls)
+		return true;
 	q->cb_enabled = true;
 	if (q->event_idx)
 		vrq__write16(DOM, q->used_event, q->last_used);
@@ -689,7 +704,9 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const e
 /**
  * @brief Ask for used-buffer notifications from the next used buffer on.
  * @return true if used buffers are already pending: the caller must drain
- *         again instead of sleeping (the race-free re-check).
+ *         again instead of sleeping (the race-free re-check).  Always true,
+ *         with nothing written, on a VRQ_CFG_DRV_POLLS queue (the driver
+ *         promised never to sleep on it).
  */
 VRQ_INLINE bool vrq_split_drv_enable_cb(struct vrq_split_drv *q)
 {
@@ -746,6 +763,8 @@ struct vrq_split_dev {
 	uint16_t size, mask;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order, idx_cache;
+	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: no interrupt decisions */
+	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: enable_kick() arms nothing */
 	/* hot, private */
 	uint16_t last_avail;  /**< next avail entry to consume */
 	uint16_t avail_cache; /**< cached avail->idx */
@@ -1073,6 +1092,11 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
 	if (!n)
 		return false;
 	q->notify_pending = 0;
+	if (q->drv_polls) {
+		/* the driver never sleeps (VRQ_CFG_DRV_POLLS): no F2, no read */
+		q->st.notifies_suppressed++;
+		return false;
+	}
 	VRQ_TEST_HOOK(f2_pre);
 	/* F2: used->idx store (R2) before the used_event / flags load; pairs
 	 * with F3 in vrq__split_drv_enable_cb(). */
@@ -1116,6 +1140,9 @@ VRQ_INLINE bool vrq_split_dev_notify_prepare(struct vrq_split_dev *q)
 
 VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const enum vrq_domain DOM)
 {
+	/* promised never to sleep (VRQ_CFG_DEV_POLLS): see enable_cb */
+	if (q->dev_polls)
+		return true;
 	if (q->event_idx)
 		vrq__write16(DOM, q->avail_event, q->last_avail);
 	else
@@ -1132,7 +1159,8 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const
  * @brief Ask for available-buffer notifications (kicks) from the next
  *        buffer on.
  * @return true if buffers are already available: drain again instead of
- *         sleeping (the race-free re-check).
+ *         sleeping (the race-free re-check).  Always true, with nothing
+ *         written, on a VRQ_CFG_DEV_POLLS queue.
  */
 VRQ_INLINE bool vrq_split_dev_enable_kick(struct vrq_split_dev *q)
 {

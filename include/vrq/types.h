@@ -16,6 +16,58 @@
 extern "C" {
 #endif
 
+/*
+ * Peers that never sleep ("sticky poll"): configuration flags for both
+ * rings (vrq_split_cfg.flags, vrq_packed_cfg.flags, vrq_vq_cfg.flags).
+ *
+ * A kick decision is: publish (R1), full fence F1, read the device's event
+ * area.  F1 pairs with F4 in the device's enable-and-recheck (write the
+ * event area, F4, read the ring again): one store->load pair on each side,
+ * Dekker style, and the interrupt direction is the same with F2 / F3.  As
+ * soon as the receiver may sleep, both fences are needed:
+ *
+ *  - A "the peer is polling" flag read instead of fencing does not help.
+ *    That flag lives in the event area (NO_NOTIFY / DISABLE, or an
+ *    EVENT_IDX index kept far away), and reading it is exactly the load F1
+ *    orders after the publish.  Without F1 the publish can still sit in the
+ *    publisher's store buffer while that load returns "polling: no kick";
+ *    the receiver, turning to sleep at that moment, writes "enabled",
+ *    fences (F4), reads the ring, does not see the publish, and sleeps:
+ *    nobody kicks.  Store buffering is allowed on x86 too
+ *    (tests/notify/test_lost_wakeup.c makes it happen), so skipping F1
+ *    whenever the flag last said "polling" loses wake-ups at the
+ *    poll->sleep transition, which is where a hybrid receiver lives.
+ *  - Skipping F1 after the receiver "announced" polling is the same bet:
+ *    the announcement can be withdrawn by the very store F1 is there to
+ *    order against.
+ *
+ * What is sound is a promise made before the queue runs and kept for its
+ * life: the receiver of one direction never sleeps on this queue.  Then no
+ * notification is ever needed in that direction, and the publisher drops
+ * the decision: no fence, no read of the event area (the decision is
+ * counted as suppressed, so the counter identities of notify.h hold).  The
+ * promise is enforced on the promising side, not left to discipline: there
+ * vrq_*_drv_enable_cb() / vrq_*_dev_enable_kick() write nothing and answer
+ * "work pending", so no wait loop can sleep through them, and
+ * vrq_vq_drv_wait() / vrq_vq_dev_wait() spin on such a queue whatever the
+ * notifier (notify.h).  Both sides must be configured with the same flags
+ * (a vrq_link sets both for the poll backend).
+ *
+ * Not covered: a receiver that polls for a while and then sleeps (the
+ * hybrid backend).  Its publisher keeps F1 / F2.  Making those fences
+ * skippable there needs an asymmetric fence: the sleeper's transition pays
+ * a membarrier() system call that forces a full barrier on the
+ * publisher's CPU, the publisher a compiler barrier.
+ */
+/** The device never sleeps on this queue (it polls for available buffers):
+ *  the driver takes no kick decision (no fence, no read of the device's
+ *  event area); the device's enable_kick() arms nothing and returns true. */
+#define VRQ_CFG_DEV_POLLS 2u
+/** The driver never sleeps on this queue (it polls for used buffers): the
+ *  device takes no interrupt decision; the driver's enable_cb() arms nothing
+ *  and returns true. */
+#define VRQ_CFG_DRV_POLLS 4u
+
 /** @brief A buffer segment as the driver hands it in: device address + length. */
 struct vrq_sg {
 	uint64_t addr;

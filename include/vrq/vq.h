@@ -283,6 +283,13 @@ VRQ_INLINE int vrq_vq_drv_broken(const struct vrq_vq_drv *vq)
 		return vrq_packed_drv_broken(&vq->packed));
 }
 
+/** @brief true if the driver promised never to sleep on this queue
+ *  (VRQ_CFG_DRV_POLLS): vrq_vq_drv_wait() then only spins. */
+VRQ_INLINE bool vrq_vq_drv_polls(const struct vrq_vq_drv *vq)
+{
+	return vq->kind == VRQ_RING_PACKED ? vq->packed.drv_polls : vq->split.drv_polls;
+}
+
 /** @brief The driver's counters. */
 VRQ_INLINE const struct vrq_drv_stats *vrq_vq_drv_stats(const struct vrq_vq_drv *vq)
 {
@@ -349,6 +356,13 @@ VRQ_INLINE int vrq_vq_dev_broken(const struct vrq_vq_dev *vq)
 {
 	VRQ__VQ(vq, return vrq_split_dev_broken(&vq->split),
 		return vrq_packed_dev_broken(&vq->packed));
+}
+
+/** @brief true if the device promised never to sleep on this queue
+ *  (VRQ_CFG_DEV_POLLS): vrq_vq_dev_wait() then only spins. */
+VRQ_INLINE bool vrq_vq_dev_polls(const struct vrq_vq_dev *vq)
+{
+	return vq->kind == VRQ_RING_PACKED ? vq->packed.dev_polls : vq->split.dev_polls;
 }
 
 /** @brief The device's counters. */

@@ -187,6 +187,10 @@ int vrq_link_create(struct vrq_link *l, const struct vrq_link_cfg *cfg)
 	qc.size = cfg->qsize;
 	qc.features = cfg->features;
 	qc.domain = VRQ_DOM_SMP;
+	/* poll backend: neither side ever sleeps, so no notification decision
+	 * is taken in either direction (no fence per publish; types.h) */
+	if (cfg->notify == VRQ_NOTIFY_POLL)
+		qc.flags |= VRQ_CFG_DEV_POLLS | VRQ_CFG_DRV_POLLS;
 	qc.ring = (uint8_t *)l->shm.base + h->off_ring;
 	qc.area_align = AREA_ALIGN;
 	if (cfg->ind_max) {
@@ -279,6 +283,9 @@ static int attach_common(struct vrq_link *l)
 	qc.size = (uint16_t)h->qsize;
 	qc.features = h->features;
 	qc.domain = VRQ_DOM_SMP;
+	/* the same promise as the driver's (vrq_link_create()) */
+	if (h->notify_kind == VRQ_NOTIFY_POLL)
+		qc.flags |= VRQ_CFG_DEV_POLLS | VRQ_CFG_DRV_POLLS;
 	qc.ring = base + h->off_ring;
 	qc.area_align = AREA_ALIGN;
 	qc.mem = &l->mem;
