@@ -506,7 +506,8 @@ VRQ_ALWAYS_INLINE bool vrq__packed_is_used(const struct vrq_packed_desc *d, bool
 	uint16_t f = vrq__load_acquire16(DOM, &d->flags);
 
 	*fl = f;
-	return (bool)(f & VRQ_PACKED_DESC_F_AVAIL) == wrap && (bool)(f & VRQ_PACKED_DESC_F_USED) == wrap;
+	/* AVAIL == USED == wrap: one mask and one compare */
+	return (f & (VRQ_PACKED_DESC_F_AVAIL | VRQ_PACKED_DESC_F_USED)) == vrq__packed_used_bits(wrap);
 }
 
 VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used(struct vrq_packed_drv *q, void **token,
@@ -764,7 +765,8 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_error(struct vrq_packed_dev *q, int err)
 /* Is desc[pos] available in lap @p wrap? */
 VRQ_ALWAYS_INLINE bool vrq__packed_is_avail(uint16_t f, bool wrap)
 {
-	return (bool)(f & VRQ_PACKED_DESC_F_AVAIL) == wrap && (bool)(f & VRQ_PACKED_DESC_F_USED) != wrap;
+	/* AVAIL == wrap, USED != wrap: one mask and one compare */
+	return (f & (VRQ_PACKED_DESC_F_AVAIL | VRQ_PACKED_DESC_F_USED)) == vrq__packed_avail_bits(wrap);
 }
 
 /* Append one validated segment to the chain. */
