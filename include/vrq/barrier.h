@@ -222,14 +222,38 @@ VRQ_INLINE int vrq_domain_supported(enum vrq_domain d)
 #define VRQ_TEST_OMIT_FENCES 0u
 #endif
 
+/*
+ * VRQ_TEST_FENCE_HOOK(n, full): runs at every fence Fn of the notification
+ * protocol that is executed, full = 1 for a full fence, 0 for the compiler
+ * barrier of an asymmetric pair (VRQ_CFG_*_ASYM_FENCE), so a test can
+ * count what a publish costs.  Nothing by default.
+ */
+#ifndef VRQ_TEST_FENCE_HOOK
+#define VRQ_TEST_FENCE_HOOK(n, full) ((void)0)
+#endif
+
 /* Full fence Fn (n = 1..4) of the notification protocol. */
 #define VRQ__FENCE(dom_, n_)                                                             \
 	do {                                                                             \
-		if ((VRQ_TEST_OMIT_FENCES) & (1u << (n_)))                               \
+		if ((VRQ_TEST_OMIT_FENCES) & (1u << (n_))) {                             \
 			__asm__ __volatile__("" ::: "memory");                           \
-		else                                                                     \
+		} else {                                                                 \
+			VRQ_TEST_FENCE_HOOK(n_, 1);                                      \
 			vrq__mb(dom_);                                                   \
+		}                                                                        \
 	} while (0)
+
+/* Fn (n = 1, 2) of an asymmetric pair: a compiler barrier only, the
+ * sleeper's heavy barrier stands for the hardware fence (types.h). */
+#define VRQ__LIGHT_FENCE(n_)                                                             \
+	do {                                                                             \
+		VRQ_TEST_FENCE_HOOK(n_, 0);                                              \
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                 \
+	} while (0)
+
+/* The sleeper's heavy barrier after F3 / F4 (VRQ_CFG_*_ASYM_FENCE): 0 or
+ * < 0.  Bit 5 of VRQ_TEST_OMIT_FENCES leaves it out (mutation test). */
+#define VRQ__HEAVY_BARRIER(fn_) ((VRQ_TEST_OMIT_FENCES) & (1u << 5) ? 0 : (fn_)())
 
 /* Dispatch helper: expands @p call once per domain with DOM a constant. */
 #define VRQ__DOM_DISPATCH(dom_, call_)                                                   \

@@ -226,6 +226,26 @@ int vrq_notify_watch(struct vrq_notifier *n, int pid);
  */
 void vrq_notify_close(struct vrq_notifier *n, bool sender);
 
+/**
+ * @brief Register this process for vrq_notify_heavy_barrier()
+ *        (membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)): the heavy
+ *        barrier of a peer then reaches this process's threads.  Both
+ *        processes of a queue with VRQ_CFG_*_ASYM_FENCE register (threads
+ *        of one process: once).  Idempotent.
+ * @return 0, or -errno (-ENOSYS: no membarrier; -EINVAL: kernel < 4.16;
+ *         -EPERM: refused, e.g. by seccomp).
+ */
+int vrq_notify_heavy_register(void);
+
+/**
+ * @brief The heavy barrier of VRQ_CFG_*_ASYM_FENCE (types.h): returns once
+ *        every CPU running a thread of a registered process has executed a
+ *        full memory barrier (membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)).
+ *        A few microseconds; the queues' enable runs it before a sleep.
+ * @return 0, or -errno.
+ */
+int vrq_notify_heavy_barrier(void);
+
 /** @brief Deliver one notification (sender).  0 or -errno of the failed
  *         write() / FUTEX_WAKE. */
 int vrq_notify_signal(struct vrq_notifier *n);

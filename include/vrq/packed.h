@@ -117,6 +117,10 @@ struct vrq_packed_cfg {
 	uint16_t ind_max;
 	/** Device only: memory map for segments and indirect tables (required). */
 	const struct vrq_mem *mem;
+	/** The heavy barrier this side's enable runs before it lets the caller
+	 *  sleep: required with VRQ_CFG_DRV_ASYM_FENCE on the driver side and
+	 *  VRQ_CFG_DEV_ASYM_FENCE on the device side (types.h). */
+	vrq_heavy_barrier_fn heavy_barrier;
 };
 
 /* ---- Shared helpers --------------------------------------------------------- */
@@ -236,6 +240,9 @@ struct vrq_packed_drv {
 	bool event_idx, indirect, in_order;
 	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: no kick decisions */
 	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: enable_cb() arms nothing */
+	bool dev_asym;	/**< VRQ_CFG_DEV_ASYM_FENCE: F1 is a compiler barrier */
+	bool drv_asym;	/**< VRQ_CFG_DRV_ASYM_FENCE: enable_cb() runs heavy_barrier */
+	vrq_heavy_barrier_fn heavy_barrier;
 	bool cb_enabled;
 	/* hot, private */
 	uint16_t next_avail; /**< next descriptor to fill */
@@ -448,8 +455,13 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
 	}
 	VRQ_TEST_HOOK(f1_pre);
 	/* F1: R1 before reading the device event structure; pairs with F4 in
-	 * vrq__packed_dev_enable_kick(). */
-	VRQ__FENCE(DOM, 1);
+	 * vrq__packed_dev_enable_kick().  Asymmetric (VRQ_CFG_DEV_ASYM_FENCE):
+	 * a compiler barrier, the device's heavy barrier after F4 orders both
+	 * sides (types.h). */
+	if (q->dev_asym)
+		VRQ__LIGHT_FENCE(1);
+	else
+		VRQ__FENCE(DOM, 1);
 	need = vrq__packed_need_event(vrq__packed_ev_read(DOM, q->dev_ev), q->pub_pos, q->pub_wrap,
 				      added, q->size, q->event_idx);
 	if (need)
@@ -624,6 +636,10 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_enable_cb(struct vrq_packed_drv *q,
 	/* F3: event structure before the re-check; pairs with F2 in
 	 * vrq__packed_dev_need_notify(). */
 	VRQ__FENCE(DOM, 3);
+	/* H3 (VRQ_CFG_DRV_ASYM_FENCE): stands for the device's light F2;
+	 * pairs with it (types.h).  Failed: "pending", never sleep. */
+	if (q->drv_asym && VRQ__HEAVY_BARRIER(q->heavy_barrier) < 0)
+		return true;
 	VRQ_TEST_HOOK(f3_post);
 	return q->ino_batch || vrq__packed_is_used(&q->desc[q->next_used], q->used_wrap, &fl, DOM);
 }
@@ -684,6 +700,9 @@ struct vrq_packed_dev {
 	bool event_idx, indirect, in_order;
 	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: no interrupt decisions */
 	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: enable_kick() arms nothing */
+	bool drv_asym;	/**< VRQ_CFG_DRV_ASYM_FENCE: F2 is a compiler barrier */
+	bool dev_asym;	/**< VRQ_CFG_DEV_ASYM_FENCE: enable_kick() runs heavy_barrier */
+	vrq_heavy_barrier_fn heavy_barrier;
 	/* hot, private */
 	uint16_t next_avail; /**< next descriptor to poll */
 	bool avail_wrap;
@@ -1031,8 +1050,12 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
 	}
 	VRQ_TEST_HOOK(f2_pre);
 	/* F2: R2 before reading the driver event structure; pairs with F3 in
-	 * vrq__packed_drv_enable_cb(). */
-	VRQ__FENCE(DOM, 2);
+	 * vrq__packed_drv_enable_cb().  Asymmetric (VRQ_CFG_DRV_ASYM_FENCE): a
+	 * compiler barrier (types.h). */
+	if (q->drv_asym)
+		VRQ__LIGHT_FENCE(2);
+	else
+		VRQ__FENCE(DOM, 2);
 	need = vrq__packed_need_event(vrq__packed_ev_read(DOM, q->drv_ev), q->pub_pos, q->pub_wrap,
 				      added, q->size, q->event_idx);
 	if (need)
@@ -1078,6 +1101,10 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_enable_kick(struct vrq_packed_dev *q,
 	/* F4: event structure before the re-check; pairs with F1 in
 	 * vrq__packed_drv_need_kick(). */
 	VRQ__FENCE(DOM, 4);
+	/* H4 (VRQ_CFG_DEV_ASYM_FENCE): stands for the driver's light F1;
+	 * pairs with it (types.h) */
+	if (q->dev_asym && VRQ__HEAVY_BARRIER(q->heavy_barrier) < 0)
+		return true;
 	VRQ_TEST_HOOK(f4_post);
 	return vrq__packed_is_avail(vrq__read16(DOM, &q->desc[q->next_avail].flags), q->avail_wrap);
 }

@@ -144,6 +144,10 @@ struct vrq_split_cfg {
 	uint16_t ind_max;
 	/** Device only: memory map for segments and indirect tables (required). */
 	const struct vrq_mem *mem;
+	/** The heavy barrier this side's enable runs before it lets the caller
+	 *  sleep: required with VRQ_CFG_DRV_ASYM_FENCE on the driver side and
+	 *  VRQ_CFG_DEV_ASYM_FENCE on the device side (types.h). */
+	vrq_heavy_barrier_fn heavy_barrier;
 };
 
 /* ---- Driver role ----------------------------------------------------------- */
@@ -174,6 +178,9 @@ struct vrq_split_drv {
 	bool event_idx, indirect, in_order, idx_cache;
 	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: no kick decisions */
 	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: enable_cb() arms nothing */
+	bool dev_asym;	/**< VRQ_CFG_DEV_ASYM_FENCE: F1 is a compiler barrier */
+	bool drv_asym;	/**< VRQ_CFG_DRV_ASYM_FENCE: enable_cb() runs heavy_barrier */
+	vrq_heavy_barrier_fn heavy_barrier;
 	bool cb_enabled; /**< driver wants used-buffer notifications */
 	/* hot, private */
 	uint16_t avail_idx; /**< next avail slot (published up to avail_pub) */
@@ -472,8 +479,13 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const e
 	}
 	VRQ_TEST_HOOK(f1_pre);
 	/* F1: avail->idx store (R1) before the avail_event / flags load;
-	 * pairs with F4 in vrq__split_dev_enable_kick(). */
-	VRQ__FENCE(DOM, 1);
+	 * pairs with F4 in vrq__split_dev_enable_kick().  Asymmetric
+	 * (VRQ_CFG_DEV_ASYM_FENCE): a compiler barrier, the device's heavy
+	 * barrier after F4 orders both sides (types.h). */
+	if (q->dev_asym)
+		VRQ__LIGHT_FENCE(1);
+	else
+		VRQ__FENCE(DOM, 1);
 	if (q->event_idx)
 		need = n > 0xffff || vrq_need_event(vrq__read16(DOM, q->avail_event), cur, old);
 	else
@@ -697,6 +709,11 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const e
 	/* F3: used_event / flags store before the used->idx re-check; pairs
 	 * with F2 in vrq__split_dev_need_notify(). */
 	VRQ__FENCE(DOM, 3);
+	/* H3 (VRQ_CFG_DRV_ASYM_FENCE): a full barrier on the device's CPU
+	 * too, standing for its light F2; pairs with it (types.h).  If it
+	 * fails, say "pending": never sleep unprotected. */
+	if (q->drv_asym && VRQ__HEAVY_BARRIER(q->heavy_barrier) < 0)
+		return true;
 	VRQ_TEST_HOOK(f3_post);
 	return vrq__read16(DOM, &q->used->idx) != q->last_used || q->ino_batch;
 }
@@ -765,6 +782,9 @@ struct vrq_split_dev {
 	bool event_idx, indirect, in_order, idx_cache;
 	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: no interrupt decisions */
 	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: enable_kick() arms nothing */
+	bool drv_asym;	/**< VRQ_CFG_DRV_ASYM_FENCE: F2 is a compiler barrier */
+	bool dev_asym;	/**< VRQ_CFG_DEV_ASYM_FENCE: enable_kick() runs heavy_barrier */
+	vrq_heavy_barrier_fn heavy_barrier;
 	/* hot, private */
 	uint16_t last_avail;  /**< next avail entry to consume */
 	uint16_t avail_cache; /**< cached avail->idx */
@@ -1099,8 +1119,12 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
 	}
 	VRQ_TEST_HOOK(f2_pre);
 	/* F2: used->idx store (R2) before the used_event / flags load; pairs
-	 * with F3 in vrq__split_drv_enable_cb(). */
-	VRQ__FENCE(DOM, 2);
+	 * with F3 in vrq__split_drv_enable_cb().  Asymmetric
+	 * (VRQ_CFG_DRV_ASYM_FENCE): a compiler barrier (types.h). */
+	if (q->drv_asym)
+		VRQ__LIGHT_FENCE(2);
+	else
+		VRQ__FENCE(DOM, 2);
 	if (q->event_idx)
 		need = n > 0xffff || vrq_need_event(vrq__read16(DOM, q->used_event), cur, old);
 	else
@@ -1151,6 +1175,10 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const
 	/* F4: avail_event / flags store before the avail->idx re-check;
 	 * pairs with F1 in vrq__split_drv_need_kick(). */
 	VRQ__FENCE(DOM, 4);
+	/* H4 (VRQ_CFG_DEV_ASYM_FENCE): stands for the driver's light F1;
+	 * pairs with it (types.h) */
+	if (q->dev_asym && VRQ__HEAVY_BARRIER(q->heavy_barrier) < 0)
+		return true;
 	VRQ_TEST_HOOK(f4_post);
 	return vrq__read16(DOM, &q->avail->idx) != q->last_avail;
 }

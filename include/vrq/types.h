@@ -53,12 +53,40 @@ extern "C" {
  * notifier (notify.h).  Both sides must be configured with the same flags
  * (a vrq_link sets both for the poll backend).
  *
- * Not covered: a receiver that polls for a while and then sleeps (the
- * hybrid backend).  Its publisher keeps F1 / F2.  Making those fences
- * skippable there needs an asymmetric fence: the sleeper's transition pays
- * a membarrier() system call that forces a full barrier on the
- * publisher's CPU, the publisher a compiler barrier.
+ * A receiver that polls for a while and then sleeps (the hybrid backend)
+ * cannot make that promise, but it can take the whole cost of the
+ * store->load pair on itself, once per sleep, with an asymmetric fence
+ * (the scheme of liburcu's membarrier flavour and folly's
+ * asymmetric barriers):
+ *
+ *   publisher P: W(ring); compiler barrier;           R(event area)
+ *   sleeper S:   W(event area); F4; heavy barrier;    R(ring), sleep if empty
+ *
+ * The heavy barrier (Linux: membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED),
+ * vrq_notify_heavy_barrier()) returns only after every CPU running a
+ * thread of a registered process has executed a full barrier, at some
+ * point of that thread's program, after the call began; a thread that was
+ * not running went through a context switch, which is one.  Take P's point.
+ * If P's R(event area) comes after it, it comes after S's W(event area),
+ * which preceded the call: P reads "enabled" and notifies.  Otherwise P's
+ * W(ring) comes before the point as well (program order: the compiler
+ * barrier keeps the two in order, the point orders the hardware), so it is
+ * visible to S's R(ring) after the call: S does not sleep.  Either way no
+ * wake-up is lost, and P pays no fence per publish; S pays one system call
+ * per sleep, which it was about to make anyway.  VRQ_CFG_DEV_ASYM_FENCE /
+ * VRQ_CFG_DRV_ASYM_FENCE select it per direction: the receiver's enable
+ * then runs the heavy barrier given in the queue configuration after F3 /
+ * F4, and the publisher's F1 / F2 is a compiler barrier.  Both sides must
+ * be configured with the same flags, and both processes registered for the
+ * barrier (vrq_notify_heavy_register()); a vrq_link does all of that for
+ * the hybrid backend when the kernel allows it.
  */
+/** @brief A heavy barrier for VRQ_CFG_*_ASYM_FENCE: returns 0 once every
+ *  CPU running a peer thread has executed a full barrier, < 0 if it could
+ *  not (the enable then answers "work pending" instead of letting the
+ *  caller sleep). */
+typedef int (*vrq_heavy_barrier_fn)(void);
+
 /** The device never sleeps on this queue (it polls for available buffers):
  *  the driver takes no kick decision (no fence, no read of the device's
  *  event area); the device's enable_kick() arms nothing and returns true. */
@@ -67,6 +95,14 @@ extern "C" {
  *  device takes no interrupt decision; the driver's enable_cb() arms nothing
  *  and returns true. */
 #define VRQ_CFG_DRV_POLLS 4u
+/** The device sleeps only after its enable_kick() ran the heavy barrier
+ *  (cfg heavy_barrier, required on the device side): the driver's kick
+ *  decision F1 is a compiler barrier, not a full fence. */
+#define VRQ_CFG_DEV_ASYM_FENCE 8u
+/** The driver sleeps only after its enable_cb() ran the heavy barrier (cfg
+ *  heavy_barrier, required on the driver side): the device's interrupt
+ *  decision F2 is a compiler barrier. */
+#define VRQ_CFG_DRV_ASYM_FENCE 16u
 
 /** @brief A buffer segment as the driver hands it in: device address + length. */
 struct vrq_sg {

@@ -82,6 +82,7 @@ struct vrq_vq_cfg {
 	uint16_t ind_max;
 	const struct vrq_mem *mem; /**< device: memory map */
 	struct vrq_vq_areas areas; /**< the three areas, when @c ring is NULL */
+	vrq_heavy_barrier_fn heavy_barrier; /**< VRQ_CFG_*_ASYM_FENCE (types.h) */
 };
 
 /**

@@ -20,12 +20,20 @@
  * (c) a poll-backend link (which makes the promise for both sides): no
  *     F1 / F2 in the driver's and device's publishes, decisions counted as
  *     suppressed, sender counters equal to the ring's.
+ * In (a) the hybrid link uses the asymmetric fence (types.h) when the
+ * kernel allows membarrier(): every decision then runs a light F1 / F2 and
+ * no full one, and each sleep a heavy barrier.  (a) runs again with
+ * VRQ_LINK_FULL_FENCE (full F1 / F2 at every decision), and with eventfd
+ * plus VRQ_LINK_ASYM_FENCE (the same scheme without a spin phase).
  * Runs under TSan too (tsan preset).
  */
 #define _GNU_SOURCE
 
-/* count the notification protocol's fences (before any vrq header) */
-static unsigned long fence_hits[5];
+/* count the notification protocol's decision points and the fences run
+ * there, full or light (before any vrq header) */
+static unsigned long fence_hits[5], full_hits[5], light_hits[5];
+#define VRQ_TEST_FENCE_HOOK(n, full)                                                           \
+	__atomic_fetch_add((full) ? &full_hits[n] : &light_hits[n], 1, __ATOMIC_RELAXED)
 #define VRQ_TEST_HOOK(p) vrq_test_hook_##p()
 #define HOOK_FN(name, idx)                                                                     \
 	static inline void vrq_test_hook_##name(void)                                         \
@@ -222,7 +230,7 @@ static int traffic(struct end *d, struct end *v)
 
 /* (a) and (c): a link in this process. */
 static int run_link(enum vrq_notify_kind kind, enum vrq_notify_kind block,
-		    enum vrq_ring_kind ring, int event_idx)
+		    enum vrq_ring_kind ring, int event_idx, uint32_t link_flags)
 {
 	struct vrq_link drv, dev;
 	struct vrq_link_cfg lc;
@@ -232,9 +240,13 @@ static int run_link(enum vrq_notify_kind kind, enum vrq_notify_kind block,
 	char name[96];
 	int rc = -1;
 
-	snprintf(name, sizeof(name), "%s/%s %s event_idx=%d", vrq_notify_kind_name(kind),
+	bool asym;
+
+	snprintf(name, sizeof(name), "%s/%s %s event_idx=%d%s%s", vrq_notify_kind_name(kind),
 		 kind == VRQ_NOTIFY_HYBRID ? vrq_notify_kind_name(block) : "-",
-		 ring == VRQ_RING_PACKED ? "packed" : "split", event_idx);
+		 ring == VRQ_RING_PACKED ? "packed" : "split", event_idx,
+		 link_flags & VRQ_LINK_FULL_FENCE ? " full-fence" : "",
+		 link_flags & VRQ_LINK_ASYM_FENCE ? " asym-fence" : "");
 	memset(&lc, 0, sizeof(lc));
 	lc.ring = ring;
 	lc.qsize = QSZ;
@@ -243,7 +255,12 @@ static int run_link(enum vrq_notify_kind kind, enum vrq_notify_kind block,
 	lc.block = block;
 	lc.spin_ns = SPIN_NS;
 	lc.buf_bytes = QSZ * SLOT;
+	lc.flags = link_flags;
 	if (vrq_link_create(&drv, &lc) < 0) {
+		if ((link_flags & VRQ_LINK_ASYM_FENCE) && vrq_notify_heavy_register() < 0) {
+			printf("[%s] skipped: %s\n", name, drv.msg);
+			return 0;
+		}
 		fprintf(stderr, "[%s] link: %s\n", name, drv.msg);
 		vrq_test_failures++;
 		return -1;
@@ -265,16 +282,22 @@ static int run_link(enum vrq_notify_kind kind, enum vrq_notify_kind block,
 	v.kick = &dev.kick;
 	v.irq = &dev.irq;
 	d.count = v.count = scaled(1000);
+	asym = drv.hdr->flags & VRQ_LINK_HDR_ASYM_FENCE;
+	if (kind == VRQ_NOTIFY_HYBRID && !(link_flags & VRQ_LINK_FULL_FENCE) && !asym)
+		printf("[%s] note: membarrier unavailable, full fences\n", name);
 	memset(fence_hits, 0, sizeof(fence_hits));
+	memset(full_hits, 0, sizeof(full_hits));
+	memset(light_hits, 0, sizeof(light_hits));
 	CHECK_OUT(traffic(&d, &v) == 0);
 	ds = vrq_vq_drv_stats(&drv.drv);
 	vs = vrq_vq_dev_stats(&dev.dev);
 	CHECK_EQ_OUT(ds->completed, d.count);
 	printf("[%s] %u round trips; device: %" PRIu64 " spin hits, %" PRIu64
 	       " blocks, %" PRIu64 " re-check hits; driver: %" PRIu64 " spin hits, %" PRIu64
-	       " blocks, %" PRIu64 " re-check hits\n",
+	       " blocks, %" PRIu64 " re-check hits; F1/F2 full %lu/%lu light %lu/%lu\n",
 	       name, d.count, dev.kick.st.spin_hits, dev.kick.st.waits, dev.kick.st.recheck_hits,
-	       drv.irq.st.spin_hits, drv.irq.st.waits, drv.irq.st.recheck_hits);
+	       drv.irq.st.spin_hits, drv.irq.st.waits, drv.irq.st.recheck_hits, full_hits[1],
+	       full_hits[2], light_hits[1], light_hits[2]);
 	/* sender counters match the ring's decisions */
 	CHECK_EQ_OUT(drv.kick.st.sent + drv.kick.st.suppressed, ds->kicks + ds->kicks_suppressed);
 	CHECK_EQ_OUT(dev.irq.st.sent + dev.irq.st.suppressed, vs->notifies + vs->notifies_suppressed);
@@ -286,11 +309,19 @@ static int run_link(enum vrq_notify_kind kind, enum vrq_notify_kind block,
 		CHECK_EQ_OUT(ds->kicks_suppressed, ds->publishes);
 		CHECK_EQ_OUT(vs->notifies_suppressed, vs->publishes);
 	} else {
-		/* (a) every publish decided through its fence; both sides slept */
+		/* (a) every publish decided, through a full fence or, with the
+		 * asymmetric fence, a light one; both sides slept */
 		CHECK_EQ_OUT(fence_hits[1], ds->kicks + ds->kicks_suppressed);
 		CHECK_EQ_OUT(fence_hits[2], vs->notifies + vs->notifies_suppressed);
+		CHECK_EQ_OUT(asym ? light_hits[1] : full_hits[1], fence_hits[1]);
+		CHECK_EQ_OUT(asym ? light_hits[2] : full_hits[2], fence_hits[2]);
+		CHECK_EQ_OUT(asym ? full_hits[1] + full_hits[2] : light_hits[1] + light_hits[2], 0);
 		CHECK_OUT(dev.kick.st.waits > 0);
 		CHECK_OUT(drv.irq.st.waits > 0);
+		if (link_flags & VRQ_LINK_ASYM_FENCE)
+			CHECK_OUT(asym);
+		if (link_flags & VRQ_LINK_FULL_FENCE)
+			CHECK_OUT(!asym);
 	}
 	rc = 0;
 out:
@@ -379,9 +410,13 @@ int main(void)
 
 			for (b = 0; b < 2; b++)
 				run_link(VRQ_NOTIFY_HYBRID, b ? VRQ_NOTIFY_FUTEX : VRQ_NOTIFY_EVENTFD,
-					 ring, (int)e);
+					 ring, (int)e, 0);
+			run_link(VRQ_NOTIFY_HYBRID, VRQ_NOTIFY_EVENTFD, ring, (int)e,
+				 VRQ_LINK_FULL_FENCE);
+			run_link(VRQ_NOTIFY_EVENTFD, VRQ_NOTIFY_EVENTFD, ring, (int)e,
+				 VRQ_LINK_ASYM_FENCE);
 			run_promise(ring, (int)e);
-			run_link(VRQ_NOTIFY_POLL, VRQ_NOTIFY_POLL, ring, (int)e);
+			run_link(VRQ_NOTIFY_POLL, VRQ_NOTIFY_POLL, ring, (int)e, 0);
 		}
 	return vrq_test_done("test_poll_sleep");
 }
