@@ -4,7 +4,8 @@
  * @brief Ordering domains and the shared-memory access helpers the rings
  *        use.  Every helper takes the domain as a compile-time constant on the
  *        hot path (the ring entry points dispatch once on the queue's domain,
- *        DPDK style), so the branches below fold away.
+ *        DPDK style, or are fixed to one: the vrq_*_smp() forms), so the
+ *        branches below fold away.
  *
  * Domains:
  *  - VRQ_DOM_SMP:    the peer is another CPU in the same coherent domain.

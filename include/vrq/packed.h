@@ -23,6 +23,7 @@
  *      and re-checking desc[next_used]; pairs with F2.
  *  F4  dev enable: full fence between writing the device event structure
  *      and re-checking desc[next_avail]; pairs with F1.
+ *  H3 / H4, and no F1 / F2 with VRQ_CFG_*_POLLS: as in split.h.
  * The event structures are read and written as one 32-bit access, so
  * off_wrap and flags are always a consistent snapshot.
  *

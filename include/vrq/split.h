@@ -32,6 +32,12 @@
  *      and the re-check load of avail->idx; pairs with F1.
  * Without F1..F4 both sides can read the other's stale value (store
  * buffering) and each decide the other will notify: a lost wake-up.
+ *  H3  drv enable with VRQ_CFG_DRV_ASYM_FENCE: heavy barrier after F3; the
+ *      device's F2 is then a compiler barrier.  Pairs with F2.
+ *  H4  dev enable with VRQ_CFG_DEV_ASYM_FENCE: heavy barrier after F4; the
+ *      driver's F1 is then a compiler barrier.  Pairs with F1.
+ * With VRQ_CFG_DEV_POLLS / VRQ_CFG_DRV_POLLS there is no decision, so no
+ * F1 / F2 (types.h: why both are sound, and the shortcut that is not).
  */
 #ifndef VRQ_SPLIT_H
 #define VRQ_SPLIT_H

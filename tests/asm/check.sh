@@ -81,15 +81,15 @@ site_size() { # site_size CC SITE
 budgets=(
 	vq_drv_add_smp:1751
 	vq_drv_add_batch_smp:3007
-	vq_drv_kick_prepare_smp:725
-	vq_drv_get_used_smp:1494
-	vq_drv_get_used_batch_smp:1589
-	vq_dev_pop_smp:3921
+	vq_drv_kick_prepare_smp:825
+	vq_drv_get_used_smp:1522
+	vq_drv_get_used_batch_smp:1619
+	vq_dev_pop_smp:3885
 	vq_dev_push_smp:922
-	vq_dev_notify_prepare_smp:1009
+	vq_dev_notify_prepare_smp:1101
 	split_dev_pop_smp:1652
-	packed_dev_pop_smp:2276
-	packed_drv_get_used_smp:611
+	packed_dev_pop_smp:2197
+	packed_drv_get_used_smp:612
 )
 if command -v size >/dev/null 2>&1 && grep -q x86_64 <<<"$(gcc -dumpmachine)"; then
 	ran=1
