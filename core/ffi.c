@@ -143,3 +143,88 @@ VRQ_FFI(int, sg_sync_for_cpu,
 	 uint32_t used_len),
 	(m, sg, n_out, n_in, used_len))
 VRQ_FFI(size_t, cache_line_size, (void), ())
+
+/* fixed-domain (VRQ_DOM_SMP) entry points; the polling promises */
+VRQ_FFI(int, split_drv_add_smp,
+	(struct vrq_split_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t),
+	(q, sg, o, i, t))
+VRQ_FFI(int, split_drv_add_indirect_smp,
+	(struct vrq_split_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t,
+	 struct vrq_split_desc *tbl, uint64_t da),
+	(q, sg, o, i, t, tbl, da))
+VRQ_FFI(int, split_drv_add_batch_smp, (struct vrq_split_drv * q, const struct vrq_buf *b, unsigned n),
+	(q, b, n))
+VRQ_FFI(void, split_drv_publish_smp, (struct vrq_split_drv * q), (q))
+VRQ_FFI(bool, split_drv_need_kick_smp, (struct vrq_split_drv * q), (q))
+VRQ_FFI(bool, split_drv_kick_prepare_smp, (struct vrq_split_drv * q), (q))
+VRQ_FFI(int, split_drv_get_used_smp, (struct vrq_split_drv * q, void **t, uint32_t *len), (q, t, len))
+VRQ_FFI(int, split_drv_get_used_batch_smp,
+	(struct vrq_split_drv * q, void **t, uint32_t *lens, unsigned max), (q, t, lens, max))
+VRQ_FFI(bool, split_drv_enable_cb_smp, (struct vrq_split_drv * q), (q))
+VRQ_FFI(void, split_drv_disable_cb_smp, (struct vrq_split_drv * q), (q))
+VRQ_FFI(bool, split_drv_has_used_smp, (const struct vrq_split_drv *q), (q))
+VRQ_FFI(int, split_dev_pop_smp, (struct vrq_split_dev * q, struct vrq_chain *c), (q, c))
+VRQ_FFI(int, split_dev_push_smp, (struct vrq_split_dev * q, uint16_t head, uint32_t len),
+	(q, head, len))
+VRQ_FFI(void, split_dev_publish_smp, (struct vrq_split_dev * q), (q))
+VRQ_FFI(bool, split_dev_need_notify_smp, (struct vrq_split_dev * q), (q))
+VRQ_FFI(bool, split_dev_notify_prepare_smp, (struct vrq_split_dev * q), (q))
+VRQ_FFI(bool, split_dev_enable_kick_smp, (struct vrq_split_dev * q), (q))
+VRQ_FFI(void, split_dev_disable_kick_smp, (struct vrq_split_dev * q), (q))
+VRQ_FFI(bool, split_dev_has_avail_smp, (const struct vrq_split_dev *q), (q))
+VRQ_FFI(int, packed_drv_add_smp,
+	(struct vrq_packed_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t),
+	(q, sg, o, i, t))
+VRQ_FFI(int, packed_drv_add_indirect_smp,
+	(struct vrq_packed_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t,
+	 struct vrq_packed_desc *tbl, uint64_t da),
+	(q, sg, o, i, t, tbl, da))
+VRQ_FFI(int, packed_drv_add_batch_smp,
+	(struct vrq_packed_drv * q, const struct vrq_buf *b, unsigned n), (q, b, n))
+VRQ_FFI(void, packed_drv_publish_smp, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(bool, packed_drv_need_kick_smp, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(bool, packed_drv_kick_prepare_smp, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(int, packed_drv_get_used_smp, (struct vrq_packed_drv * q, void **t, uint32_t *len),
+	(q, t, len))
+VRQ_FFI(int, packed_drv_get_used_batch_smp,
+	(struct vrq_packed_drv * q, void **t, uint32_t *lens, unsigned max), (q, t, lens, max))
+VRQ_FFI(bool, packed_drv_enable_cb_smp, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(void, packed_drv_disable_cb_smp, (struct vrq_packed_drv * q), (q))
+VRQ_FFI(bool, packed_drv_has_used_smp, (const struct vrq_packed_drv *q), (q))
+VRQ_FFI(int, packed_dev_pop_smp, (struct vrq_packed_dev * q, struct vrq_chain *c), (q, c))
+VRQ_FFI(int, packed_dev_push_smp, (struct vrq_packed_dev * q, uint16_t id, uint32_t len),
+	(q, id, len))
+VRQ_FFI(void, packed_dev_publish_smp, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(bool, packed_dev_need_notify_smp, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(bool, packed_dev_notify_prepare_smp, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(bool, packed_dev_enable_kick_smp, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(void, packed_dev_disable_kick_smp, (struct vrq_packed_dev * q), (q))
+VRQ_FFI(bool, packed_dev_has_avail_smp, (const struct vrq_packed_dev *q), (q))
+VRQ_FFI(int, vq_drv_add_smp,
+	(struct vrq_vq_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t),
+	(q, sg, o, i, t))
+VRQ_FFI(int, vq_drv_add_indirect_smp,
+	(struct vrq_vq_drv * q, const struct vrq_sg *sg, unsigned o, unsigned i, void *t, void *tbl,
+	 uint64_t da),
+	(q, sg, o, i, t, tbl, da))
+VRQ_FFI(int, vq_drv_add_batch_smp, (struct vrq_vq_drv * q, const struct vrq_buf *b, unsigned n),
+	(q, b, n))
+VRQ_FFI(void, vq_drv_publish_smp, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(bool, vq_drv_need_kick_smp, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(bool, vq_drv_kick_prepare_smp, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(int, vq_drv_get_used_smp, (struct vrq_vq_drv * q, void **t, uint32_t *len), (q, t, len))
+VRQ_FFI(int, vq_drv_get_used_batch_smp,
+	(struct vrq_vq_drv * q, void **t, uint32_t *lens, unsigned max), (q, t, lens, max))
+VRQ_FFI(bool, vq_drv_enable_cb_smp, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(void, vq_drv_disable_cb_smp, (struct vrq_vq_drv * q), (q))
+VRQ_FFI(bool, vq_drv_has_used_smp, (const struct vrq_vq_drv *q), (q))
+VRQ_FFI(int, vq_dev_pop_smp, (struct vrq_vq_dev * q, struct vrq_chain *c), (q, c))
+VRQ_FFI(int, vq_dev_push_smp, (struct vrq_vq_dev * q, uint16_t head, uint32_t len), (q, head, len))
+VRQ_FFI(void, vq_dev_publish_smp, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(bool, vq_dev_need_notify_smp, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(bool, vq_dev_notify_prepare_smp, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(bool, vq_dev_enable_kick_smp, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(void, vq_dev_disable_kick_smp, (struct vrq_vq_dev * q), (q))
+VRQ_FFI(bool, vq_dev_has_avail_smp, (const struct vrq_vq_dev *q), (q))
+VRQ_FFI(bool, vq_drv_polls, (const struct vrq_vq_drv *q), (q))
+VRQ_FFI(bool, vq_dev_polls, (const struct vrq_vq_dev *q), (q))

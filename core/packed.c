@@ -123,6 +123,9 @@ int vrq_packed_drv_init(struct vrq_packed_drv *q, const struct vrq_packed_cfg *c
 
 	if (!q)
 		return -VRQ_EINVAL;
+	/* this side sleeps behind a heavy barrier: it needs one */
+	if (!rc && (cfg->flags & VRQ_CFG_DRV_ASYM_FENCE) && !cfg->heavy_barrier)
+		rc = -VRQ_EINVAL;
 	if (rc)
 		return rc;
 	memset(q, 0, sizeof(*q));
@@ -148,6 +151,11 @@ int vrq_packed_drv_init(struct vrq_packed_drv *q, const struct vrq_packed_cfg *c
 	q->dom = cfg->domain;
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->dev_polls = !!(cfg->flags & VRQ_CFG_DEV_POLLS);
+	q->drv_polls = !!(cfg->flags & VRQ_CFG_DRV_POLLS);
+	q->dev_asym = !!(cfg->flags & VRQ_CFG_DEV_ASYM_FENCE);
+	q->drv_asym = !!(cfg->flags & VRQ_CFG_DRV_ASYM_FENCE);
+	q->heavy_barrier = cfg->heavy_barrier;
 	drv_rebuild(q);
 	return 0;
 }
@@ -193,6 +201,9 @@ int vrq_packed_dev_init(struct vrq_packed_dev *q, const struct vrq_packed_cfg *c
 
 	if (!q)
 		return -VRQ_EINVAL;
+	/* this side sleeps behind a heavy barrier: it needs one */
+	if (!rc && (cfg->flags & VRQ_CFG_DEV_ASYM_FENCE) && !cfg->heavy_barrier)
+		rc = -VRQ_EINVAL;
 	if (rc)
 		return rc;
 	if (!cfg->mem)
@@ -214,6 +225,11 @@ int vrq_packed_dev_init(struct vrq_packed_dev *q, const struct vrq_packed_cfg *c
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->dev_polls = !!(cfg->flags & VRQ_CFG_DEV_POLLS);
+	q->drv_polls = !!(cfg->flags & VRQ_CFG_DRV_POLLS);
+	q->dev_asym = !!(cfg->flags & VRQ_CFG_DEV_ASYM_FENCE);
+	q->drv_asym = !!(cfg->flags & VRQ_CFG_DRV_ASYM_FENCE);
+	q->heavy_barrier = cfg->heavy_barrier;
 	vrq_packed_dev_reset(q);
 	return 0;
 }

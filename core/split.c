@@ -181,6 +181,9 @@ int vrq_split_drv_init(struct vrq_split_drv *q, const struct vrq_split_cfg *cfg)
 
 	if (!q)
 		return -VRQ_EINVAL;
+	/* this side sleeps behind a heavy barrier: it needs one */
+	if (!rc && (cfg->flags & VRQ_CFG_DRV_ASYM_FENCE) && !cfg->heavy_barrier)
+		rc = -VRQ_EINVAL;
 	if (rc)
 		return rc;
 	memset(q, 0, sizeof(*q));
@@ -210,6 +213,11 @@ int vrq_split_drv_init(struct vrq_split_drv *q, const struct vrq_split_cfg *cfg)
 	q->avail_event = (vrq_le16 *)(void *)&q->used->ring[q->size];
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->dev_polls = !!(cfg->flags & VRQ_CFG_DEV_POLLS);
+	q->drv_polls = !!(cfg->flags & VRQ_CFG_DRV_POLLS);
+	q->dev_asym = !!(cfg->flags & VRQ_CFG_DEV_ASYM_FENCE);
+	q->drv_asym = !!(cfg->flags & VRQ_CFG_DRV_ASYM_FENCE);
+	q->heavy_barrier = cfg->heavy_barrier;
 	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
 	drv_rebuild(q);
 	return 0;
@@ -257,6 +265,9 @@ int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 
 	if (!q)
 		return -VRQ_EINVAL;
+	/* this side sleeps behind a heavy barrier: it needs one */
+	if (!rc && (cfg->flags & VRQ_CFG_DEV_ASYM_FENCE) && !cfg->heavy_barrier)
+		rc = -VRQ_EINVAL;
 	if (rc)
 		return rc;
 	if (!cfg->mem)
@@ -274,6 +285,11 @@ int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 	q->event_idx = feat(cfg, VRQ_F_EVENT_IDX);
 	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
 	q->in_order = feat(cfg, VRQ_F_IN_ORDER);
+	q->dev_polls = !!(cfg->flags & VRQ_CFG_DEV_POLLS);
+	q->drv_polls = !!(cfg->flags & VRQ_CFG_DRV_POLLS);
+	q->dev_asym = !!(cfg->flags & VRQ_CFG_DEV_ASYM_FENCE);
+	q->drv_asym = !!(cfg->flags & VRQ_CFG_DRV_ASYM_FENCE);
+	q->heavy_barrier = cfg->heavy_barrier;
 	q->idx_cache = !(cfg->flags & VRQ_CFG_NO_IDX_CACHE);
 	q->wcap = (uint32_t *)cfg->priv;
 	if (!q->wcap) {

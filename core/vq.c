@@ -56,6 +56,7 @@ static int split_cfg(const struct vrq_vq_cfg *c, struct vrq_split_cfg *s)
 	s->ind_pool_da = c->ind_pool_da;
 	s->ind_max = c->ind_max;
 	s->mem = c->mem;
+	s->heavy_barrier = c->heavy_barrier;
 	return 0;
 }
 
@@ -83,6 +84,7 @@ static int packed_cfg(const struct vrq_vq_cfg *c, struct vrq_packed_cfg *p)
 	p->ind_pool_da = c->ind_pool_da;
 	p->ind_max = c->ind_max;
 	p->mem = c->mem;
+	p->heavy_barrier = c->heavy_barrier;
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  * @brief Ordering domains and the shared-memory access helpers the rings
  *        use.  Every helper takes the domain as a compile-time constant on the
  *        hot path (the ring entry points dispatch once on the queue's domain,
- *        DPDK style), so the branches below fold away.
+ *        DPDK style, or are fixed to one: the vrq_*_smp() forms), so the
+ *        branches below fold away.
  *
  * Domains:
  *  - VRQ_DOM_SMP:    the peer is another CPU in the same coherent domain.
@@ -222,14 +223,38 @@ VRQ_INLINE int vrq_domain_supported(enum vrq_domain d)
 #define VRQ_TEST_OMIT_FENCES 0u
 #endif
 
+/*
+ * VRQ_TEST_FENCE_HOOK(n, full): runs at every fence Fn of the notification
+ * protocol that is executed, full = 1 for a full fence, 0 for the compiler
+ * barrier of an asymmetric pair (VRQ_CFG_*_ASYM_FENCE), so a test can
+ * count what a publish costs.  Nothing by default.
+ */
+#ifndef VRQ_TEST_FENCE_HOOK
+#define VRQ_TEST_FENCE_HOOK(n, full) ((void)0)
+#endif
+
 /* Full fence Fn (n = 1..4) of the notification protocol. */
 #define VRQ__FENCE(dom_, n_)                                                             \
 	do {                                                                             \
-		if ((VRQ_TEST_OMIT_FENCES) & (1u << (n_)))                               \
+		if ((VRQ_TEST_OMIT_FENCES) & (1u << (n_))) {                             \
 			__asm__ __volatile__("" ::: "memory");                           \
-		else                                                                     \
+		} else {                                                                 \
+			VRQ_TEST_FENCE_HOOK(n_, 1);                                      \
 			vrq__mb(dom_);                                                   \
+		}                                                                        \
 	} while (0)
+
+/* Fn (n = 1, 2) of an asymmetric pair: a compiler barrier only, the
+ * sleeper's heavy barrier stands for the hardware fence (types.h). */
+#define VRQ__LIGHT_FENCE(n_)                                                             \
+	do {                                                                             \
+		VRQ_TEST_FENCE_HOOK(n_, 0);                                              \
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                 \
+	} while (0)
+
+/* The sleeper's heavy barrier after F3 / F4 (VRQ_CFG_*_ASYM_FENCE): 0 or
+ * < 0.  Bit 5 of VRQ_TEST_OMIT_FENCES leaves it out (mutation test). */
+#define VRQ__HEAVY_BARRIER(fn_) ((VRQ_TEST_OMIT_FENCES) & (1u << 5) ? 0 : (fn_)())
 
 /* Dispatch helper: expands @p call once per domain with DOM a constant. */
 #define VRQ__DOM_DISPATCH(dom_, call_)                                                   \
@@ -247,6 +272,30 @@ VRQ_INLINE int vrq_domain_supported(enum vrq_domain d)
 		call_;                                                                   \
 	}                                                                                \
 	}
+
+/*
+ * Fixed-domain entry points (vrq_*_smp()): the body is specialised for one
+ * domain only, so a call site carries one copy instead of the three
+ * VRQ__DOM_DISPATCH expands to.  A queue configured for another domain is
+ * refused, never run with the wrong barriers: @p refuse_ runs (return
+ * -VRQ_EINVAL, or the answer that never sleeps through work) and the queue
+ * stops with -VRQ_EINVAL (vrq_*_broken()), so a misuse in a void call is
+ * seen at the next call.  One load and a predictable branch.
+ */
+#define VRQ__DOM_FIXED(q_, dom_, refuse_)                                                \
+	do {                                                                             \
+		if (VRQ_UNLIKELY((q_)->dom != (dom_))) {                                 \
+			if (!(q_)->broken)                                               \
+				(q_)->broken = -VRQ_EINVAL;                              \
+			refuse_;                                                         \
+		}                                                                        \
+	} while (0)
+/* The same for the peeks, which take a const queue: nothing is stopped. */
+#define VRQ__DOM_FIXED_PEEK(q_, dom_, refuse_)                                           \
+	do {                                                                             \
+		if (VRQ_UNLIKELY((q_)->dom != (dom_)))                                   \
+			refuse_;                                                         \
+	} while (0)
 
 #ifdef __cplusplus
 }

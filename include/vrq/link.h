@@ -62,8 +62,19 @@ struct vrq_link_hdr {
 	uint64_t off_ind, ind_bytes;
 	uint64_t da_base; /**< device address of region offset 0 */
 	uint32_t ind_max;
-	uint32_t pad;
+	uint32_t flags; /**< VRQ_LINK_HDR_* */
 };
+
+/** Header flag: both sides use the asymmetric fence (VRQ_CFG_*_ASYM_FENCE). */
+#define VRQ_LINK_HDR_ASYM_FENCE 0x1u
+
+/** Link flag: use the asymmetric fence (no full fence per publish, a
+ *  membarrier() per sleep; types.h) with any blocking backend, or fail if
+ *  the kernel refuses membarrier.  The hybrid backend uses it by default
+ *  when the kernel allows it. */
+#define VRQ_LINK_ASYM_FENCE 0x1u
+/** Link flag: never the asymmetric fence (full fences F1..F4). */
+#define VRQ_LINK_FULL_FENCE 0x2u
 
 /** @brief Link parameters (driver end). */
 struct vrq_link_cfg {
@@ -78,6 +89,7 @@ struct vrq_link_cfg {
 	uint64_t da_base;	/**< 0: default 0x40000000 */
 	struct vrq_shm_cfg shm;	/**< .size is computed; the rest is used as given (zero:
 				 *   a sealed memfd, normal pages, no NUMA binding) */
+	uint32_t flags;		/**< VRQ_LINK_ASYM_FENCE, VRQ_LINK_FULL_FENCE (0: default) */
 };
 
 /** @brief One end of a link. */

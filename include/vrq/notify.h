@@ -226,6 +226,26 @@ int vrq_notify_watch(struct vrq_notifier *n, int pid);
  */
 void vrq_notify_close(struct vrq_notifier *n, bool sender);
 
+/**
+ * @brief Register this process for vrq_notify_heavy_barrier()
+ *        (membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)): the heavy
+ *        barrier of a peer then reaches this process's threads.  Both
+ *        processes of a queue with VRQ_CFG_*_ASYM_FENCE register (threads
+ *        of one process: once).  Idempotent.
+ * @return 0, or -errno (-ENOSYS: no membarrier; -EINVAL: kernel < 4.16;
+ *         -EPERM: refused, e.g. by seccomp).
+ */
+int vrq_notify_heavy_register(void);
+
+/**
+ * @brief The heavy barrier of VRQ_CFG_*_ASYM_FENCE (types.h): returns once
+ *        every CPU running a thread of a registered process has executed a
+ *        full memory barrier (membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)).
+ *        A few microseconds; the queues' enable runs it before a sleep.
+ * @return 0, or -errno.
+ */
+int vrq_notify_heavy_barrier(void);
+
 /** @brief Deliver one notification (sender).  0 or -errno of the failed
  *         write() / FUTEX_WAKE. */
 int vrq_notify_signal(struct vrq_notifier *n);
@@ -246,7 +266,7 @@ uint64_t vrq_notify_now_ns(void);
 
 /* Out-of-line parts of the wait loop (transports/notify/notify.c). */
 int vrq__notify_spin(struct vrq_notifier *n, const struct vrq_notify_waitable *w,
-		     uint64_t start_ns, uint64_t deadline_ns);
+		     uint64_t start_ns, uint64_t deadline_ns, bool forever);
 void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns);
 
 /**
@@ -254,7 +274,11 @@ void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns);
  *
  * 1. poll / hybrid: spin on ready() (poll until the deadline, hybrid for
  *    its budget), with notifications left disabled, so the sender's ring
- *    decision suppresses them;
+ *    decision suppresses them.  A queue whose receiver promised never to
+ *    sleep (VRQ_CFG_DRV_POLLS / VRQ_CFG_DEV_POLLS, types.h: its publisher
+ *    takes no decision, so nothing would wake it) spins until the deadline
+ *    whatever the notifier, and never reaches 2 (vrq_vq_drv_wait() and
+ *    vrq_vq_dev_wait() know the queue; see vrq__notify_wait());
  * 2. prepare (futex: sleeping = 1, then read the bell ticket), arm (enable
  *    + re-check, the ring's F3/F4): work found -> disarm and return;
  * 3. block; disarm; ready() -> return, else count a spurious wake-up and
@@ -272,18 +296,25 @@ void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns);
  * @return 0, -VRQ_ETIMEDOUT, -VRQ_EPEERGONE, -errno of a failed system call
  */
 VRQ_INLINE int vrq_notify_wait(struct vrq_notifier *n, const struct vrq_notify_waitable *w,
-			       uint64_t timeout_ns)
+			       uint64_t timeout_ns);
+
+/* vrq_notify_wait() for a receiver that may (@p spin_only false) or
+ * promised never to (true) sleep on its queue. */
+VRQ_INLINE int vrq__notify_wait(struct vrq_notifier *n, const struct vrq_notify_waitable *w,
+				uint64_t timeout_ns, bool spin_only)
 {
 	uint64_t start = 0, deadline = 0;
+	bool forever = n->kind == VRQ_NOTIFY_POLL || spin_only;
 	uint32_t ticket;
 	int rc;
 
-	if (timeout_ns || n->kind == VRQ_NOTIFY_POLL || n->kind == VRQ_NOTIFY_HYBRID) {
+	if (timeout_ns || forever || n->kind == VRQ_NOTIFY_HYBRID) {
 		start = vrq_notify_now_ns();
 		deadline = timeout_ns ? start + timeout_ns : 0;
 	}
-	if (n->kind == VRQ_NOTIFY_POLL || n->kind == VRQ_NOTIFY_HYBRID) {
-		rc = vrq__notify_spin(n, w, start, deadline);
+	if (forever || n->kind == VRQ_NOTIFY_HYBRID) {
+		/* forever: returns only with work (1) or an error */
+		rc = vrq__notify_spin(n, w, start, deadline, forever);
 		if (rc != 0)
 			return rc < 0 ? rc : 0; /* 1: found work */
 	}
@@ -309,6 +340,12 @@ VRQ_INLINE int vrq_notify_wait(struct vrq_notifier *n, const struct vrq_notify_w
 			return rc;
 		n->st.spurious++;
 	}
+}
+
+VRQ_INLINE int vrq_notify_wait(struct vrq_notifier *n, const struct vrq_notify_waitable *w,
+			       uint64_t timeout_ns)
+{
+	return vrq__notify_wait(n, w, timeout_ns, false);
 }
 
 /** @brief Receiver, at quiescence: consume notifications still pending
@@ -355,6 +392,40 @@ VRQ_INLINE int vrq_vq_dev_interrupt(struct vrq_vq_dev *vq, struct vrq_notifier *
 	return rc < 0 ? rc : 1;
 }
 
+/** @brief vrq_vq_drv_kick() for a VRQ_DOM_SMP queue (vrq_vq_drv_kick_prepare_smp()). */
+VRQ_INLINE int vrq_vq_drv_kick_smp(struct vrq_vq_drv *vq, struct vrq_notifier *kick)
+{
+	const struct vrq_drv_stats *s = vrq_vq_drv_stats(vq);
+	uint64_t before = s->kicks_suppressed;
+	int rc;
+
+	if (!vrq_vq_drv_kick_prepare_smp(vq)) {
+		kick->st.suppressed += s->kicks_suppressed - before;
+		return 0;
+	}
+	if (VRQ_UNLIKELY(vrq_vq_drv_broken(vq) == -VRQ_EINVAL))
+		return -VRQ_EINVAL; /* not an SMP queue: refused */
+	rc = vrq_notify_signal(kick);
+	return rc < 0 ? rc : 1;
+}
+
+/** @brief vrq_vq_dev_interrupt() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_vq_dev_interrupt_smp(struct vrq_vq_dev *vq, struct vrq_notifier *irq)
+{
+	const struct vrq_dev_stats *s = vrq_vq_dev_stats(vq);
+	uint64_t before = s->notifies_suppressed;
+	int rc;
+
+	if (!vrq_vq_dev_notify_prepare_smp(vq)) {
+		irq->st.suppressed += s->notifies_suppressed - before;
+		return 0;
+	}
+	if (VRQ_UNLIKELY(vrq_vq_dev_broken(vq) == -VRQ_EINVAL))
+		return -VRQ_EINVAL; /* not an SMP queue: refused */
+	rc = vrq_notify_signal(irq);
+	return rc < 0 ? rc : 1;
+}
+
 /* waitable adaptors */
 static inline bool vrq__vq_drv_ready(void *c)
 {
@@ -395,7 +466,7 @@ VRQ_INLINE int vrq_vq_drv_wait(struct vrq_vq_drv *vq, struct vrq_notifier *irq,
 
 	if (vrq_vq_drv_has_used(vq))
 		return 0;
-	return vrq_notify_wait(irq, &w, timeout_ns);
+	return vrq__notify_wait(irq, &w, timeout_ns, vrq_vq_drv_polls(vq));
 }
 
 /** @brief Device: wait for an available buffer; see vrq_vq_drv_wait(). */
@@ -406,7 +477,7 @@ VRQ_INLINE int vrq_vq_dev_wait(struct vrq_vq_dev *vq, struct vrq_notifier *kick,
 
 	if (vrq_vq_dev_has_avail(vq))
 		return 0;
-	return vrq_notify_wait(kick, &w, timeout_ns);
+	return vrq__notify_wait(kick, &w, timeout_ns, vrq_vq_dev_polls(vq));
 }
 
 #ifdef __cplusplus

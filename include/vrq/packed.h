@@ -23,6 +23,7 @@
  *      and re-checking desc[next_used]; pairs with F2.
  *  F4  dev enable: full fence between writing the device event structure
  *      and re-checking desc[next_avail]; pairs with F1.
+ *  H3 / H4, and no F1 / F2 with VRQ_CFG_*_POLLS: as in split.h.
  * The event structures are read and written as one 32-bit access, so
  * off_wrap and flags are always a consistent snapshot.
  *
@@ -102,7 +103,8 @@ struct vrq_packed_cfg {
 	uint16_t size;		/**< 1..32768, need not be a power of two */
 	uint64_t features;	/**< negotiated VRQ_FEATURE(VRQ_F_*) bits */
 	enum vrq_domain domain; /**< ordering domain */
-	uint32_t flags;		/**< VRQ_CFG_* (VRQ_CFG_NO_IDX_CACHE has no effect) */
+	uint32_t flags;		/**< VRQ_CFG_* (VRQ_CFG_NO_IDX_CACHE has no effect;
+				 *   VRQ_CFG_DEV_POLLS / VRQ_CFG_DRV_POLLS: types.h) */
 	/** Where the areas are, locally: anywhere, each at its spec alignment
 	 *  (descriptor ring 16, event structures 4) and not overlapping another
 	 *  (16 * size, 4, 4 bytes), else init returns -VRQ_EINVAL. */
@@ -116,9 +118,29 @@ struct vrq_packed_cfg {
 	uint16_t ind_max;
 	/** Device only: memory map for segments and indirect tables (required). */
 	const struct vrq_mem *mem;
+	/** The heavy barrier this side's enable runs before it lets the caller
+	 *  sleep: required with VRQ_CFG_DRV_ASYM_FENCE on the driver side and
+	 *  VRQ_CFG_DEV_ASYM_FENCE on the device side (types.h). */
+	vrq_heavy_barrier_fn heavy_barrier;
 };
 
 /* ---- Shared helpers --------------------------------------------------------- */
+
+/*
+ * Run-time dispatch over the two domains a packed queue can have: init
+ * refuses VRQ_DOM_NONCOH (see above), so no NONCOH body is compiled in.
+ * Expands @p call_ with DOM a constant, VRQ_DOM_IO or VRQ_DOM_SMP.
+ */
+#define VRQ__PACKED_DISPATCH(dom_, call_)                                                \
+	do {                                                                             \
+		if ((dom_) == VRQ_DOM_IO) {                                              \
+			const enum vrq_domain DOM = VRQ_DOM_IO;                          \
+			call_;                                                           \
+		} else {                                                                 \
+			const enum vrq_domain DOM = VRQ_DOM_SMP;                         \
+			call_;                                                           \
+		}                                                                        \
+	} while (0)
 
 /* Off_wrap and flags as one 32-bit little-endian word (off_wrap low). */
 typedef uint32_t __attribute__((may_alias)) vrq__u32_alias;
@@ -126,16 +148,16 @@ typedef uint32_t __attribute__((may_alias)) vrq__u32_alias;
 VRQ_ALWAYS_INLINE uint32_t vrq__packed_ev_read(const enum vrq_domain DOM,
 					       const struct vrq_packed_event *e)
 {
-	vrq__shm_will_read(DOM, e, sizeof(*e));
+	(void)DOM; /* SMP or IO: a plain load (no NONCOH packed ring) */
 	return vrq_le32_to_cpu(__atomic_load_n((const vrq__u32_alias *)e, __ATOMIC_RELAXED));
 }
 
 VRQ_ALWAYS_INLINE void vrq__packed_ev_write(const enum vrq_domain DOM, struct vrq_packed_event *e,
 					    uint16_t off_wrap, uint16_t flags)
 {
+	(void)DOM;
 	__atomic_store_n((vrq__u32_alias *)e, vrq_cpu_to_le32((uint32_t)off_wrap | (uint32_t)flags << 16),
 			 __ATOMIC_RELAXED);
-	vrq__shm_wrote(DOM, e, sizeof(*e));
 }
 
 /*
@@ -217,6 +239,11 @@ struct vrq_packed_drv {
 	uint16_t size, ind_max;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order;
+	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: no kick decisions */
+	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: enable_cb() arms nothing */
+	bool dev_asym;	/**< VRQ_CFG_DEV_ASYM_FENCE: F1 is a compiler barrier */
+	bool drv_asym;	/**< VRQ_CFG_DRV_ASYM_FENCE: enable_cb() runs heavy_barrier */
+	vrq_heavy_barrier_fn heavy_barrier;
 	bool cb_enabled;
 	/* hot, private */
 	uint16_t next_avail; /**< next descriptor to fill */
@@ -267,8 +294,7 @@ VRQ_INLINE unsigned vrq_packed_drv_num_free(const struct vrq_packed_drv *q)
 
 /* Write one available descriptor; the batch's first flags are deferred. */
 VRQ_ALWAYS_INLINE void vrq__packed_drv_put(struct vrq_packed_drv *q, struct vrq_packed_desc *d,
-					   uint64_t addr, uint32_t len, uint16_t id, uint16_t flags,
-					   const enum vrq_domain DOM)
+					   uint64_t addr, uint32_t len, uint16_t id, uint16_t flags)
 {
 	d->addr = vrq_cpu_to_le64(addr);
 	d->len = vrq_cpu_to_le32(len);
@@ -281,13 +307,11 @@ VRQ_ALWAYS_INLINE void vrq__packed_drv_put(struct vrq_packed_drv *q, struct vrq_
 	} else {
 		__atomic_store_n(&d->flags, vrq_cpu_to_le16(flags), __ATOMIC_RELAXED);
 	}
-	vrq__shm_wrote(DOM, d, sizeof(*d));
 }
 
 VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct vrq_sg *sg,
 					  unsigned n_out, unsigned n_in, void *token,
-					  struct vrq_packed_desc *ind, uint64_t ind_da,
-					  const enum vrq_domain DOM)
+					  struct vrq_packed_desc *ind, uint64_t ind_da)
 {
 	unsigned n = n_out + n_in, k;
 	uint16_t id, need, pos = q->next_avail;
@@ -320,9 +344,8 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct
 			if (k >= n_out)
 				in_len += sg[k].len;
 		}
-		vrq__shm_wrote(DOM, ind, n * sizeof(*ind));
 		vrq__packed_drv_put(q, &q->desc[pos], ind_da, (uint32_t)(n * sizeof(*ind)), id,
-				    VRQ_DESC_F_INDIRECT | vrq__packed_avail_bits(wrap), DOM);
+				    VRQ_DESC_F_INDIRECT | vrq__packed_avail_bits(wrap));
 		vrq__packed_advance(&pos, &wrap, 1, q->size);
 	} else {
 		for (k = 0; k < n; k++) {
@@ -335,7 +358,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct
 			if (k + 1 < n)
 				flags |= VRQ_DESC_F_NEXT;
 			/* id in every descriptor; the device reads the last one's */
-			vrq__packed_drv_put(q, &q->desc[pos], sg[k].addr, sg[k].len, id, flags, DOM);
+			vrq__packed_drv_put(q, &q->desc[pos], sg[k].addr, sg[k].len, id, flags);
 			vrq__packed_advance(&pos, &wrap, 1, q->size);
 		}
 	}
@@ -358,8 +381,8 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add(struct vrq_packed_drv *q, const struct
 VRQ_INLINE int vrq_packed_drv_add(struct vrq_packed_drv *q, const struct vrq_sg *sg,
 				  unsigned n_out, unsigned n_in, void *token)
 {
-	VRQ__DOM_DISPATCH(q->dom,
-			  return vrq__packed_drv_add(q, sg, n_out, n_in, token, NULL, 0, DOM));
+	/* no barrier in an add (publish orders it): one body for both domains */
+	return vrq__packed_drv_add(q, sg, n_out, n_in, token, NULL, 0);
 }
 
 /** @brief Add one buffer through a caller-supplied indirect table. */
@@ -369,8 +392,7 @@ VRQ_INLINE int vrq_packed_drv_add_indirect(struct vrq_packed_drv *q, const struc
 {
 	if (VRQ_UNLIKELY(!q->indirect || !tbl))
 		return -VRQ_EINVAL;
-	VRQ__DOM_DISPATCH(q->dom,
-			  return vrq__packed_drv_add(q, sg, n_out, n_in, token, tbl, tbl_da, DOM));
+	return vrq__packed_drv_add(q, sg, n_out, n_in, token, tbl, tbl_da);
 }
 
 VRQ_ALWAYS_INLINE void vrq__packed_drv_publish(struct vrq_packed_drv *q, const enum vrq_domain DOM)
@@ -392,26 +414,29 @@ VRQ_ALWAYS_INLINE void vrq__packed_drv_publish(struct vrq_packed_drv *q, const e
 /** @brief Make every buffer added since the last publish visible. */
 VRQ_INLINE void vrq_packed_drv_publish(struct vrq_packed_drv *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, vrq__packed_drv_publish(q, DOM); return);
+	VRQ__PACKED_DISPATCH(q->dom, vrq__packed_drv_publish(q, DOM); return);
+}
+
+VRQ_ALWAYS_INLINE int vrq__packed_drv_add_batch(struct vrq_packed_drv *q, const struct vrq_buf *b,
+						 unsigned n, const enum vrq_domain DOM)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		rc = vrq__packed_drv_add(q, b[i].sg, b[i].n_out, b[i].n_in, b[i].token, NULL, 0);
+		if (rc)
+			break;
+	}
+	vrq__packed_drv_publish(q, DOM);
+	return i ? (int)i : (rc == -VRQ_ENOSPC ? 0 : rc);
 }
 
 /** @brief Add up to @p n buffers, publish once (see vrq_split_drv_add_batch()). */
 VRQ_INLINE int vrq_packed_drv_add_batch(struct vrq_packed_drv *q, const struct vrq_buf *b,
 					unsigned n)
 {
-	unsigned i;
-	int rc = 0;
-
-	VRQ__DOM_DISPATCH(q->dom, {
-		for (i = 0; i < n; i++) {
-			rc = vrq__packed_drv_add(q, b[i].sg, b[i].n_out, b[i].n_in, b[i].token,
-						 NULL, 0, DOM);
-			if (rc)
-				break;
-		}
-		vrq__packed_drv_publish(q, DOM);
-		return i ? (int)i : (rc == -VRQ_ENOSPC ? 0 : rc);
-	});
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_drv_add_batch(q, b, n, DOM));
 }
 
 VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
@@ -423,10 +448,21 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
 	if (!added)
 		return false;
 	q->kick_added = 0;
+	if (q->dev_polls) {
+		/* the device never sleeps (VRQ_CFG_DEV_POLLS): no decision, so
+		 * no F1 and no read of its event area ("sticky poll", types.h) */
+		q->st.kicks_suppressed++;
+		return false;
+	}
 	VRQ_TEST_HOOK(f1_pre);
 	/* F1: R1 before reading the device event structure; pairs with F4 in
-	 * vrq__packed_dev_enable_kick(). */
-	VRQ__FENCE(DOM, 1);
+	 * vrq__packed_dev_enable_kick().  Asymmetric (VRQ_CFG_DEV_ASYM_FENCE):
+	 * a compiler barrier, the device's heavy barrier after F4 orders both
+	 * sides (types.h). */
+	if (q->dev_asym)
+		VRQ__LIGHT_FENCE(1);
+	else
+		VRQ__FENCE(DOM, 1);
 	need = vrq__packed_need_event(vrq__packed_ev_read(DOM, q->dev_ev), q->pub_pos, q->pub_wrap,
 				      added, q->size, q->event_idx);
 	if (need)
@@ -443,16 +479,20 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_need_kick(struct vrq_packed_drv *q,
  */
 VRQ_INLINE bool vrq_packed_drv_need_kick(struct vrq_packed_drv *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_drv_need_kick(q, DOM));
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_drv_need_kick(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE bool vrq__packed_drv_kick_prepare(struct vrq_packed_drv *q,
+						    const enum vrq_domain DOM)
+{
+	vrq__packed_drv_publish(q, DOM);
+	return vrq__packed_drv_need_kick(q, DOM);
 }
 
 /** @brief Publish, then take the kick decision. */
 VRQ_INLINE bool vrq_packed_drv_kick_prepare(struct vrq_packed_drv *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		vrq__packed_drv_publish(q, DOM);
-		return vrq__packed_drv_need_kick(q, DOM);
-	});
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_drv_kick_prepare(q, DOM));
 }
 
 /**
@@ -479,7 +519,8 @@ VRQ_ALWAYS_INLINE bool vrq__packed_is_used(const struct vrq_packed_desc *d, bool
 	uint16_t f = vrq__load_acquire16(DOM, &d->flags);
 
 	*fl = f;
-	return (bool)(f & VRQ_PACKED_DESC_F_AVAIL) == wrap && (bool)(f & VRQ_PACKED_DESC_F_USED) == wrap;
+	/* AVAIL == USED == wrap: one mask and one compare */
+	return (f & (VRQ_PACKED_DESC_F_AVAIL | VRQ_PACKED_DESC_F_USED)) == vrq__packed_used_bits(wrap);
 }
 
 VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used(struct vrq_packed_drv *q, void **token,
@@ -505,7 +546,6 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used(struct vrq_packed_drv *q, void **
 	d = &q->desc[q->next_used];
 	if (!vrq__packed_is_used(d, q->used_wrap, &flags, DOM))
 		return 0;
-	vrq__shm_will_read(DOM, d, sizeof(*d));
 	id = vrq_le16_to_cpu(d->id);
 	/* "Element Length is reserved for used descriptors without WRITE" */
 	l = (flags & VRQ_DESC_F_WRITE) ? vrq_le32_to_cpu(d->len) : 0;
@@ -552,24 +592,30 @@ complete:
  */
 VRQ_INLINE int vrq_packed_drv_get_used(struct vrq_packed_drv *q, void **token, uint32_t *len)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_drv_get_used(q, token, len, DOM));
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_drv_get_used(q, token, len, DOM));
+}
+
+VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used_batch(struct vrq_packed_drv *q, void **tokens,
+						      uint32_t *lens, unsigned max,
+						      const enum vrq_domain DOM)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < max; i++) {
+		rc = vrq__packed_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
+		if (rc <= 0)
+			break;
+	}
+	return i ? (int)i : rc;
 }
 
 /** @brief Take up to @p max used buffers. */
 VRQ_INLINE int vrq_packed_drv_get_used_batch(struct vrq_packed_drv *q, void **tokens,
 					     uint32_t *lens, unsigned max)
 {
-	unsigned i;
-	int rc = 0;
-
-	VRQ__DOM_DISPATCH(q->dom, {
-		for (i = 0; i < max; i++) {
-			rc = vrq__packed_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
-			if (rc <= 0)
-				break;
-		}
-		return i ? (int)i : rc;
-	});
+	VRQ__PACKED_DISPATCH(q->dom,
+			     return vrq__packed_drv_get_used_batch(q, tokens, lens, max, DOM));
 }
 
 VRQ_ALWAYS_INLINE bool vrq__packed_drv_enable_cb(struct vrq_packed_drv *q,
@@ -577,6 +623,9 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_enable_cb(struct vrq_packed_drv *q,
 {
 	uint16_t fl;
 
+	/* promised never to sleep (VRQ_CFG_DRV_POLLS): see split.h */
+	if (q->drv_polls)
+		return true;
 	q->cb_enabled = true;
 	if (q->event_idx)
 		vrq__packed_ev_write(DOM, q->drv_ev,
@@ -588,6 +637,10 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_enable_cb(struct vrq_packed_drv *q,
 	/* F3: event structure before the re-check; pairs with F2 in
 	 * vrq__packed_dev_need_notify(). */
 	VRQ__FENCE(DOM, 3);
+	/* H3 (VRQ_CFG_DRV_ASYM_FENCE): stands for the device's light F2;
+	 * pairs with it (types.h).  Failed: "pending", never sleep. */
+	if (q->drv_asym && VRQ__HEAVY_BARRIER(q->heavy_barrier) < 0)
+		return true;
 	VRQ_TEST_HOOK(f3_post);
 	return q->ino_batch || vrq__packed_is_used(&q->desc[q->next_used], q->used_wrap, &fl, DOM);
 }
@@ -595,26 +648,34 @@ VRQ_ALWAYS_INLINE bool vrq__packed_drv_enable_cb(struct vrq_packed_drv *q,
 /** @brief Ask for used-buffer notifications; true = work already pending. */
 VRQ_INLINE bool vrq_packed_drv_enable_cb(struct vrq_packed_drv *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_drv_enable_cb(q, DOM));
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_drv_enable_cb(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE bool vrq__packed_drv_has_used(const struct vrq_packed_drv *q,
+						 const enum vrq_domain DOM)
+{
+	uint16_t fl;
+
+	return q->ino_batch || vrq__packed_is_used(&q->desc[q->next_used], q->used_wrap, &fl, DOM);
 }
 
 /** @brief Peek: is a used buffer waiting?  No shared write, nothing consumed. */
 VRQ_INLINE bool vrq_packed_drv_has_used(const struct vrq_packed_drv *q)
 {
-	uint16_t fl;
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_drv_has_used(q, DOM));
+}
 
-	VRQ__DOM_DISPATCH(q->dom, return q->ino_batch || vrq__packed_is_used(&q->desc[q->next_used],
-									       q->used_wrap, &fl, DOM));
+VRQ_ALWAYS_INLINE void vrq__packed_drv_disable_cb(struct vrq_packed_drv *q,
+						  const enum vrq_domain DOM)
+{
+	q->cb_enabled = false;
+	vrq__packed_ev_write(DOM, q->drv_ev, 0, VRQ_PACKED_EVENT_FLAG_DISABLE);
 }
 
 /** @brief Suppress used-buffer notifications. */
 VRQ_INLINE void vrq_packed_drv_disable_cb(struct vrq_packed_drv *q)
 {
-	q->cb_enabled = false;
-	VRQ__DOM_DISPATCH(q->dom, {
-		vrq__packed_ev_write(DOM, q->drv_ev, 0, VRQ_PACKED_EVENT_FLAG_DISABLE);
-		return;
-	});
+	VRQ__PACKED_DISPATCH(q->dom, vrq__packed_drv_disable_cb(q, DOM); return);
 }
 
 /* ---- Device role ----------------------------------------------------------- */
@@ -638,6 +699,11 @@ struct vrq_packed_dev {
 	uint16_t size;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order;
+	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: no interrupt decisions */
+	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: enable_kick() arms nothing */
+	bool drv_asym;	/**< VRQ_CFG_DRV_ASYM_FENCE: F2 is a compiler barrier */
+	bool dev_asym;	/**< VRQ_CFG_DEV_ASYM_FENCE: enable_kick() runs heavy_barrier */
+	vrq_heavy_barrier_fn heavy_barrier;
 	/* hot, private */
 	uint16_t next_avail; /**< next descriptor to poll */
 	bool avail_wrap;
@@ -719,7 +785,8 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_error(struct vrq_packed_dev *q, int err)
 /* Is desc[pos] available in lap @p wrap? */
 VRQ_ALWAYS_INLINE bool vrq__packed_is_avail(uint16_t f, bool wrap)
 {
-	return (bool)(f & VRQ_PACKED_DESC_F_AVAIL) == wrap && (bool)(f & VRQ_PACKED_DESC_F_USED) != wrap;
+	/* AVAIL == wrap, USED != wrap: one mask and one compare */
+	return (f & (VRQ_PACKED_DESC_F_AVAIL | VRQ_PACKED_DESC_F_USED)) == vrq__packed_avail_bits(wrap);
 }
 
 /* Append one validated segment to the chain. */
@@ -765,7 +832,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_seg(struct vrq_packed_dev *q, struct vrq_c
  * a chain has at most size segments either way.
  */
 VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0,
-					   struct vrq_chain *c, const enum vrq_domain DOM)
+					   struct vrq_chain *c)
 {
 	uint16_t pos = q->next_avail, ndesc = 0, id;
 	bool wrap = q->avail_wrap;
@@ -779,7 +846,6 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0
 
 		if (VRQ_UNLIKELY(ndesc >= q->size))
 			return -VRQ_ELOOP;
-		vrq__shm_will_read(DOM, &q->desc[pos], sizeof(d));
 		memcpy(&d, &q->desc[pos], sizeof(d));
 		f = ndesc ? vrq_le16_to_cpu(d.flags) : f0;
 		if (VRQ_UNLIKELY(ndesc && !vrq__packed_is_avail(f, wrap)))
@@ -802,7 +868,6 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_walk(struct vrq_packed_dev *q, uint16_t f0
 				q->mem, vrq_le64_to_cpu(d.addr), len);
 			if (VRQ_UNLIKELY(!t))
 				return -VRQ_EINDIRECT_ADDR;
-			vrq__shm_will_read(DOM, t, len);
 			cnt = len / sizeof(d);
 			for (i = 0; i < cnt; i++) {
 				struct vrq_packed_desc e;
@@ -870,7 +935,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_pop(struct vrq_packed_dev *q, struct vrq_c
 	f = vrq__load_acquire16(DOM, &q->desc[q->next_avail].flags);
 	if (!vrq__packed_is_avail(f, q->avail_wrap))
 		return 0;
-	rc = vrq__packed_dev_walk(q, f, c, DOM);
+	rc = vrq__packed_dev_walk(q, f, c);
 	if (VRQ_UNLIKELY(rc < 0)) {
 		c->n = 0;
 		return rc == -VRQ_ESEGCAP ? rc : vrq__packed_dev_error(q, rc);
@@ -886,12 +951,12 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_pop(struct vrq_packed_dev *q, struct vrq_c
  */
 VRQ_INLINE int vrq_packed_dev_pop(struct vrq_packed_dev *q, struct vrq_chain *c)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_dev_pop(q, c, DOM));
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_dev_pop(q, c, DOM));
 }
 
 /* Write one used descriptor; the batch's first flags are deferred to R2. */
 VRQ_ALWAYS_INLINE void vrq__packed_dev_put_used(struct vrq_packed_dev *q, uint16_t pos, bool wrap,
-						uint16_t id, uint32_t len, const enum vrq_domain DOM)
+						uint16_t id, uint32_t len)
 {
 	struct vrq_packed_desc *d = &q->desc[pos];
 	uint16_t flags = vrq__packed_used_bits(wrap) | (len ? VRQ_DESC_F_WRITE : 0);
@@ -905,12 +970,10 @@ VRQ_ALWAYS_INLINE void vrq__packed_dev_put_used(struct vrq_packed_dev *q, uint16
 	} else {
 		__atomic_store_n(&d->flags, vrq_cpu_to_le16(flags), __ATOMIC_RELAXED);
 	}
-	vrq__shm_wrote(DOM, d, sizeof(*d));
 	q->st.used_entries++;
 }
 
-VRQ_ALWAYS_INLINE int vrq__packed_dev_push(struct vrq_packed_dev *q, uint16_t id, uint32_t len,
-					   const enum vrq_domain DOM)
+VRQ_ALWAYS_INLINE int vrq__packed_dev_push(struct vrq_packed_dev *q, uint16_t id, uint32_t len)
 {
 	uint16_t nd;
 
@@ -921,8 +984,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_push(struct vrq_packed_dev *q, uint16_t id
 	if (q->in_order) {
 		/* one used descriptor per run of completely used buffers */
 		if (q->ino_n && q->ino_len != q->slot[q->ino_id].wcap) {
-			vrq__packed_dev_put_used(q, q->ino_pos, q->ino_wrap, q->ino_id, q->ino_len,
-						 DOM);
+			vrq__packed_dev_put_used(q, q->ino_pos, q->ino_wrap, q->ino_id, q->ino_len);
 			q->ino_n = 0;
 		}
 		if (!q->ino_n) {
@@ -933,7 +995,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_push(struct vrq_packed_dev *q, uint16_t id
 		q->ino_id = id;
 		q->ino_len = len;
 	} else {
-		vrq__packed_dev_put_used(q, q->next_used, q->used_wrap, id, len, DOM);
+		vrq__packed_dev_put_used(q, q->next_used, q->used_wrap, id, len);
 	}
 	vrq__packed_advance(&q->next_used, &q->used_wrap, nd, q->size);
 	q->batch_used = (uint16_t)(q->batch_used + nd);
@@ -944,13 +1006,14 @@ VRQ_ALWAYS_INLINE int vrq__packed_dev_push(struct vrq_packed_dev *q, uint16_t id
 /** @brief Mark buffer @p id used, @p len bytes written (visible after publish). */
 VRQ_INLINE int vrq_packed_dev_push(struct vrq_packed_dev *q, uint16_t id, uint32_t len)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_dev_push(q, id, len, DOM));
+	/* no barrier in a push (publish orders it): one body for both domains */
+	return vrq__packed_dev_push(q, id, len);
 }
 
 VRQ_ALWAYS_INLINE void vrq__packed_dev_publish(struct vrq_packed_dev *q, const enum vrq_domain DOM)
 {
 	if (q->ino_n) {
-		vrq__packed_dev_put_used(q, q->ino_pos, q->ino_wrap, q->ino_id, q->ino_len, DOM);
+		vrq__packed_dev_put_used(q, q->ino_pos, q->ino_wrap, q->ino_id, q->ino_len);
 		q->ino_n = 0;
 	}
 	if (!q->pend)
@@ -969,7 +1032,7 @@ VRQ_ALWAYS_INLINE void vrq__packed_dev_publish(struct vrq_packed_dev *q, const e
 /** @brief Make every buffer pushed since the last publish visible. */
 VRQ_INLINE void vrq_packed_dev_publish(struct vrq_packed_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, vrq__packed_dev_publish(q, DOM); return);
+	VRQ__PACKED_DISPATCH(q->dom, vrq__packed_dev_publish(q, DOM); return);
 }
 
 VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
@@ -981,10 +1044,19 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
 	if (!added)
 		return false;
 	q->notify_added = 0;
+	if (q->drv_polls) {
+		/* the driver never sleeps (VRQ_CFG_DRV_POLLS): no F2, no read */
+		q->st.notifies_suppressed++;
+		return false;
+	}
 	VRQ_TEST_HOOK(f2_pre);
 	/* F2: R2 before reading the driver event structure; pairs with F3 in
-	 * vrq__packed_drv_enable_cb(). */
-	VRQ__FENCE(DOM, 2);
+	 * vrq__packed_drv_enable_cb().  Asymmetric (VRQ_CFG_DRV_ASYM_FENCE): a
+	 * compiler barrier (types.h). */
+	if (q->drv_asym)
+		VRQ__LIGHT_FENCE(2);
+	else
+		VRQ__FENCE(DOM, 2);
 	need = vrq__packed_need_event(vrq__packed_ev_read(DOM, q->drv_ev), q->pub_pos, q->pub_wrap,
 				      added, q->size, q->event_idx);
 	if (need)
@@ -998,21 +1070,28 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_need_notify(struct vrq_packed_dev *q,
  *  (exact however many, as vrq_packed_drv_need_kick()). */
 VRQ_INLINE bool vrq_packed_dev_need_notify(struct vrq_packed_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_dev_need_notify(q, DOM));
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_dev_need_notify(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE bool vrq__packed_dev_notify_prepare(struct vrq_packed_dev *q,
+						      const enum vrq_domain DOM)
+{
+	vrq__packed_dev_publish(q, DOM);
+	return vrq__packed_dev_need_notify(q, DOM);
 }
 
 /** @brief Publish, then take the interrupt decision. */
 VRQ_INLINE bool vrq_packed_dev_notify_prepare(struct vrq_packed_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		vrq__packed_dev_publish(q, DOM);
-		return vrq__packed_dev_need_notify(q, DOM);
-	});
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_dev_notify_prepare(q, DOM));
 }
 
 VRQ_ALWAYS_INLINE bool vrq__packed_dev_enable_kick(struct vrq_packed_dev *q,
 						   const enum vrq_domain DOM)
 {
+	/* promised never to sleep (VRQ_CFG_DEV_POLLS): see split.h */
+	if (q->dev_polls)
+		return true;
 	if (q->event_idx)
 		vrq__packed_ev_write(DOM, q->dev_ev,
 				     (uint16_t)(q->next_avail | (uint16_t)q->avail_wrap << 15),
@@ -1023,6 +1102,10 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_enable_kick(struct vrq_packed_dev *q,
 	/* F4: event structure before the re-check; pairs with F1 in
 	 * vrq__packed_drv_need_kick(). */
 	VRQ__FENCE(DOM, 4);
+	/* H4 (VRQ_CFG_DEV_ASYM_FENCE): stands for the driver's light F1;
+	 * pairs with it (types.h) */
+	if (q->dev_asym && VRQ__HEAVY_BARRIER(q->heavy_barrier) < 0)
+		return true;
 	VRQ_TEST_HOOK(f4_post);
 	return vrq__packed_is_avail(vrq__read16(DOM, &q->desc[q->next_avail].flags), q->avail_wrap);
 }
@@ -1030,23 +1113,180 @@ VRQ_ALWAYS_INLINE bool vrq__packed_dev_enable_kick(struct vrq_packed_dev *q,
 /** @brief Ask for kicks; true = buffers already available (drain again). */
 VRQ_INLINE bool vrq_packed_dev_enable_kick(struct vrq_packed_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_dev_enable_kick(q, DOM));
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_dev_enable_kick(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE bool vrq__packed_dev_has_avail(const struct vrq_packed_dev *q,
+						  const enum vrq_domain DOM)
+{
+	return vrq__packed_is_avail(vrq__read16(DOM, &q->desc[q->next_avail].flags),
+				    q->avail_wrap);
 }
 
 /** @brief Peek: is an available buffer waiting?  No shared write, nothing consumed. */
 VRQ_INLINE bool vrq_packed_dev_has_avail(const struct vrq_packed_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__packed_is_avail(
-					  vrq__read16(DOM, &q->desc[q->next_avail].flags), q->avail_wrap));
+	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_dev_has_avail(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE void vrq__packed_dev_disable_kick(struct vrq_packed_dev *q,
+						    const enum vrq_domain DOM)
+{
+	vrq__packed_ev_write(DOM, q->dev_ev, 0, VRQ_PACKED_EVENT_FLAG_DISABLE);
 }
 
 /** @brief Suppress kicks. */
 VRQ_INLINE void vrq_packed_dev_disable_kick(struct vrq_packed_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		vrq__packed_ev_write(DOM, q->dev_ev, 0, VRQ_PACKED_EVENT_FLAG_DISABLE);
-		return;
-	});
+	VRQ__PACKED_DISPATCH(q->dom, vrq__packed_dev_disable_kick(q, DOM); return);
+}
+
+/* ---- Fixed-domain entry points (VRQ_DOM_SMP) -------------------------------- */
+/*
+ * As in split.h: the calls for a VRQ_DOM_SMP queue with the domain fixed at
+ * compile time (one specialised body per call site instead of the two the
+ * run-time dispatch inlines).  Another domain is refused the same way:
+ * -VRQ_EINVAL / true, the queue stops with -VRQ_EINVAL; peeks answer true.
+ */
+
+/** @brief vrq_packed_drv_add() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_packed_drv_add_smp(struct vrq_packed_drv *q, const struct vrq_sg *sg,
+				     unsigned n_out, unsigned n_in, void *token)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__packed_drv_add(q, sg, n_out, n_in, token, NULL, 0);
+}
+
+/** @brief vrq_packed_drv_add_indirect() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_packed_drv_add_indirect_smp(struct vrq_packed_drv *q, const struct vrq_sg *sg,
+					      unsigned n_out, unsigned n_in, void *token,
+					      struct vrq_packed_desc *tbl, uint64_t tbl_da)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	if (VRQ_UNLIKELY(!q->indirect || !tbl))
+		return -VRQ_EINVAL;
+	return vrq__packed_drv_add(q, sg, n_out, n_in, token, tbl, tbl_da);
+}
+
+/** @brief vrq_packed_drv_add_batch() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_packed_drv_add_batch_smp(struct vrq_packed_drv *q, const struct vrq_buf *b,
+					   unsigned n)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__packed_drv_add_batch(q, b, n, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_drv_publish() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_packed_drv_publish_smp(struct vrq_packed_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__packed_drv_publish(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_drv_need_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_packed_drv_need_kick_smp(struct vrq_packed_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__packed_drv_need_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_drv_kick_prepare() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_packed_drv_kick_prepare_smp(struct vrq_packed_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__packed_drv_kick_prepare(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_drv_get_used() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_packed_drv_get_used_smp(struct vrq_packed_drv *q, void **token, uint32_t *len)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__packed_drv_get_used(q, token, len, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_drv_get_used_batch() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_packed_drv_get_used_batch_smp(struct vrq_packed_drv *q, void **tokens,
+						uint32_t *lens, unsigned max)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__packed_drv_get_used_batch(q, tokens, lens, max, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_drv_enable_cb() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_packed_drv_enable_cb_smp(struct vrq_packed_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__packed_drv_enable_cb(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_drv_disable_cb() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_packed_drv_disable_cb_smp(struct vrq_packed_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__packed_drv_disable_cb(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_drv_has_used() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_packed_drv_has_used_smp(const struct vrq_packed_drv *q)
+{
+	VRQ__DOM_FIXED_PEEK(q, VRQ_DOM_SMP, return true);
+	return vrq__packed_drv_has_used(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_dev_pop() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_packed_dev_pop_smp(struct vrq_packed_dev *q, struct vrq_chain *c)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__packed_dev_pop(q, c, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_dev_push() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_packed_dev_push_smp(struct vrq_packed_dev *q, uint16_t id, uint32_t len)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__packed_dev_push(q, id, len);
+}
+
+/** @brief vrq_packed_dev_publish() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_packed_dev_publish_smp(struct vrq_packed_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__packed_dev_publish(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_dev_need_notify() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_packed_dev_need_notify_smp(struct vrq_packed_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__packed_dev_need_notify(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_dev_notify_prepare() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_packed_dev_notify_prepare_smp(struct vrq_packed_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__packed_dev_notify_prepare(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_dev_enable_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_packed_dev_enable_kick_smp(struct vrq_packed_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__packed_dev_enable_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_dev_disable_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_packed_dev_disable_kick_smp(struct vrq_packed_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__packed_dev_disable_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_packed_dev_has_avail() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_packed_dev_has_avail_smp(const struct vrq_packed_dev *q)
+{
+	VRQ__DOM_FIXED_PEEK(q, VRQ_DOM_SMP, return true);
+	return vrq__packed_dev_has_avail(q, VRQ_DOM_SMP);
 }
 
 #ifdef __cplusplus

@@ -32,6 +32,12 @@
  *      and the re-check load of avail->idx; pairs with F1.
  * Without F1..F4 both sides can read the other's stale value (store
  * buffering) and each decide the other will notify: a lost wake-up.
+ *  H3  drv enable with VRQ_CFG_DRV_ASYM_FENCE: heavy barrier after F3; the
+ *      device's F2 is then a compiler barrier.  Pairs with F2.
+ *  H4  dev enable with VRQ_CFG_DEV_ASYM_FENCE: heavy barrier after F4; the
+ *      driver's F1 is then a compiler barrier.  Pairs with F1.
+ * With VRQ_CFG_DEV_POLLS / VRQ_CFG_DRV_POLLS there is no decision, so no
+ * F1 / F2 (types.h: why both are sound, and the shortcut that is not).
  */
 #ifndef VRQ_SPLIT_H
 #define VRQ_SPLIT_H
@@ -124,7 +130,7 @@ struct vrq_split_cfg {
 	uint16_t size;		/**< power of two, 1..32768 */
 	uint64_t features;	/**< negotiated VRQ_FEATURE(VRQ_F_*) bits */
 	enum vrq_domain domain; /**< ordering domain */
-	uint32_t flags;		/**< VRQ_CFG_* */
+	uint32_t flags;		/**< VRQ_CFG_* (VRQ_CFG_DEV_POLLS / VRQ_CFG_DRV_POLLS: types.h) */
 	/** Where the areas are, locally: anywhere, each at its spec alignment
 	 *  (desc 16, avail 2, used 4) and not overlapping another (spec sizes,
 	 *  event fields included), else init returns -VRQ_EINVAL.  With
@@ -144,6 +150,10 @@ struct vrq_split_cfg {
 	uint16_t ind_max;
 	/** Device only: memory map for segments and indirect tables (required). */
 	const struct vrq_mem *mem;
+	/** The heavy barrier this side's enable runs before it lets the caller
+	 *  sleep: required with VRQ_CFG_DRV_ASYM_FENCE on the driver side and
+	 *  VRQ_CFG_DEV_ASYM_FENCE on the device side (types.h). */
+	vrq_heavy_barrier_fn heavy_barrier;
 };
 
 /* ---- Driver role ----------------------------------------------------------- */
@@ -172,6 +182,11 @@ struct vrq_split_drv {
 	uint16_t size, mask, ind_max;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order, idx_cache;
+	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: no kick decisions */
+	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: enable_cb() arms nothing */
+	bool dev_asym;	/**< VRQ_CFG_DEV_ASYM_FENCE: F1 is a compiler barrier */
+	bool drv_asym;	/**< VRQ_CFG_DRV_ASYM_FENCE: enable_cb() runs heavy_barrier */
+	vrq_heavy_barrier_fn heavy_barrier;
 	bool cb_enabled; /**< driver wants used-buffer notifications */
 	/* hot, private */
 	uint16_t avail_idx; /**< next avail slot (published up to avail_pub) */
@@ -417,6 +432,22 @@ VRQ_INLINE void vrq_split_drv_publish(struct vrq_split_drv *q)
 	VRQ__DOM_DISPATCH(q->dom, vrq__split_drv_publish(q, DOM); return);
 }
 
+VRQ_ALWAYS_INLINE int vrq__split_drv_add_batch(struct vrq_split_drv *q, const struct vrq_buf *b,
+						unsigned n, const enum vrq_domain DOM)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		rc = vrq__split_drv_add(q, b[i].sg, b[i].n_out, b[i].n_in, b[i].token, NULL, 0,
+					DOM);
+		if (rc)
+			break;
+	}
+	vrq__split_drv_publish(q, DOM);
+	return i ? (int)i : (rc == -VRQ_ENOSPC ? 0 : rc);
+}
+
 /**
  * @brief Add up to @p n buffers and publish them with a single index store.
  * @return buffers added (stops at the first that does not fit), or a
@@ -425,19 +456,7 @@ VRQ_INLINE void vrq_split_drv_publish(struct vrq_split_drv *q)
 VRQ_INLINE int vrq_split_drv_add_batch(struct vrq_split_drv *q, const struct vrq_buf *b,
 				       unsigned n)
 {
-	unsigned i;
-	int rc = 0;
-
-	VRQ__DOM_DISPATCH(q->dom, {
-		for (i = 0; i < n; i++) {
-			rc = vrq__split_drv_add(q, b[i].sg, b[i].n_out, b[i].n_in, b[i].token,
-						NULL, 0, DOM);
-			if (rc)
-				break;
-		}
-		vrq__split_drv_publish(q, DOM);
-		return i ? (int)i : (rc == -VRQ_ENOSPC ? 0 : rc);
-	});
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_add_batch(q, b, n, DOM));
 }
 
 /*
@@ -458,10 +477,21 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const e
 	if (!n)
 		return false;
 	q->kick_pending = 0;
+	if (q->dev_polls) {
+		/* the device never sleeps (VRQ_CFG_DEV_POLLS): no decision, so
+		 * no F1 and no read of its event area ("sticky poll", types.h) */
+		q->st.kicks_suppressed++;
+		return false;
+	}
 	VRQ_TEST_HOOK(f1_pre);
 	/* F1: avail->idx store (R1) before the avail_event / flags load;
-	 * pairs with F4 in vrq__split_dev_enable_kick(). */
-	VRQ__FENCE(DOM, 1);
+	 * pairs with F4 in vrq__split_dev_enable_kick().  Asymmetric
+	 * (VRQ_CFG_DEV_ASYM_FENCE): a compiler barrier, the device's heavy
+	 * barrier after F4 orders both sides (types.h). */
+	if (q->dev_asym)
+		VRQ__LIGHT_FENCE(1);
+	else
+		VRQ__FENCE(DOM, 1);
 	if (q->event_idx)
 		need = n > 0xffff || vrq_need_event(vrq__read16(DOM, q->avail_event), cur, old);
 	else
@@ -480,20 +510,26 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_need_kick(struct vrq_split_drv *q, const e
  *        case once 2^16 or more were; flags: used->flags without
  *        NO_NOTIFY).  Exact however many buffers were published since the
  *        previous decision.  False, and not counted, if nothing was
- *        published since; otherwise counts a kick or a suppression.
+ *        published since; otherwise counts a kick or a suppression.  On a
+ *        VRQ_CFG_DEV_POLLS queue there is no decision to take: false, no
+ *        fence, nothing read, counted as a suppression.
  */
 VRQ_INLINE bool vrq_split_drv_need_kick(struct vrq_split_drv *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_need_kick(q, DOM));
 }
 
+VRQ_ALWAYS_INLINE bool vrq__split_drv_kick_prepare(struct vrq_split_drv *q,
+						   const enum vrq_domain DOM)
+{
+	vrq__split_drv_publish(q, DOM);
+	return vrq__split_drv_need_kick(q, DOM);
+}
+
 /** @brief Publish, then take the kick decision (the common sequence). */
 VRQ_INLINE bool vrq_split_drv_kick_prepare(struct vrq_split_drv *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		vrq__split_drv_publish(q, DOM);
-		return vrq__split_drv_need_kick(q, DOM);
-	});
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_kick_prepare(q, DOM));
 }
 
 /** @brief NOTIFICATION_DATA value for the kick (queue number @p vqn). */
@@ -638,6 +674,21 @@ VRQ_INLINE int vrq_split_drv_get_used(struct vrq_split_drv *q, void **token, uin
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_get_used(q, token, len, DOM));
 }
 
+VRQ_ALWAYS_INLINE int vrq__split_drv_get_used_batch(struct vrq_split_drv *q, void **tokens,
+						     uint32_t *lens, unsigned max,
+						     const enum vrq_domain DOM)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < max; i++) {
+		rc = vrq__split_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
+		if (rc <= 0)
+			break;
+	}
+	return i ? (int)i : rc;
+}
+
 /**
  * @brief Take up to @p max used buffers.
  * @return number taken (>= 0) or a negative peer error if the first failed.
@@ -645,21 +696,16 @@ VRQ_INLINE int vrq_split_drv_get_used(struct vrq_split_drv *q, void **token, uin
 VRQ_INLINE int vrq_split_drv_get_used_batch(struct vrq_split_drv *q, void **tokens,
 					    uint32_t *lens, unsigned max)
 {
-	unsigned i;
-	int rc = 0;
-
-	VRQ__DOM_DISPATCH(q->dom, {
-		for (i = 0; i < max; i++) {
-			rc = vrq__split_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
-			if (rc <= 0)
-				break;
-		}
-		return i ? (int)i : rc;
-	});
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_get_used_batch(q, tokens, lens, max, DOM));
 }
 
 VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const enum vrq_domain DOM)
 {
+	/* promised never to sleep (VRQ_CFG_DRV_POLLS): the device takes no
+	 * interrupt decision, so arming would be a lie; "work pending" keeps
+	 * any wait loop from sleeping */
+	if (q->drv_polls)
+		return true;
 	q->cb_enabled = true;
 	if (q->event_idx)
 		vrq__write16(DOM, q->used_event, q->last_used);
@@ -669,6 +715,11 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const e
 	/* F3: used_event / flags store before the used->idx re-check; pairs
 	 * with F2 in vrq__split_dev_need_notify(). */
 	VRQ__FENCE(DOM, 3);
+	/* H3 (VRQ_CFG_DRV_ASYM_FENCE): a full barrier on the device's CPU
+	 * too, standing for its light F2; pairs with it (types.h).  If it
+	 * fails, say "pending": never sleep unprotected. */
+	if (q->drv_asym && VRQ__HEAVY_BARRIER(q->heavy_barrier) < 0)
+		return true;
 	VRQ_TEST_HOOK(f3_post);
 	return vrq__read16(DOM, &q->used->idx) != q->last_used || q->ino_batch;
 }
@@ -676,11 +727,19 @@ VRQ_ALWAYS_INLINE bool vrq__split_drv_enable_cb(struct vrq_split_drv *q, const e
 /**
  * @brief Ask for used-buffer notifications from the next used buffer on.
  * @return true if used buffers are already pending: the caller must drain
- *         again instead of sleeping (the race-free re-check).
+ *         again instead of sleeping (the race-free re-check).  Always true,
+ *         with nothing written, on a VRQ_CFG_DRV_POLLS queue (the driver
+ *         promised never to sleep on it).
  */
 VRQ_INLINE bool vrq_split_drv_enable_cb(struct vrq_split_drv *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_enable_cb(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE bool vrq__split_drv_has_used(const struct vrq_split_drv *q,
+						const enum vrq_domain DOM)
+{
+	return q->ino_batch || vrq__read16(DOM, &q->used->idx) != q->last_used;
 }
 
 /**
@@ -691,22 +750,23 @@ VRQ_INLINE bool vrq_split_drv_enable_cb(struct vrq_split_drv *q)
  */
 VRQ_INLINE bool vrq_split_drv_has_used(const struct vrq_split_drv *q)
 {
-	VRQ__DOM_DISPATCH(q->dom,
-			  return q->ino_batch || vrq__read16(DOM, &q->used->idx) != q->last_used);
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_drv_has_used(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_drv_disable_cb(struct vrq_split_drv *q, const enum vrq_domain DOM)
+{
+	q->cb_enabled = false;
+	if (q->event_idx)
+		/* an index just behind us: fires only after 2^16 more entries */
+		vrq__write16(DOM, q->used_event, (uint16_t)(q->last_used - 1));
+	else
+		vrq__write16(DOM, &q->avail->flags, VRQ_AVAIL_F_NO_INTERRUPT);
 }
 
 /** @brief Suppress used-buffer notifications (best effort, per spec). */
 VRQ_INLINE void vrq_split_drv_disable_cb(struct vrq_split_drv *q)
 {
-	q->cb_enabled = false;
-	VRQ__DOM_DISPATCH(q->dom, {
-		if (q->event_idx)
-			/* an index just behind us: fires only after 2^16 more entries */
-			vrq__write16(DOM, q->used_event, (uint16_t)(q->last_used - 1));
-		else
-			vrq__write16(DOM, &q->avail->flags, VRQ_AVAIL_F_NO_INTERRUPT);
-		return;
-	});
+	VRQ__DOM_DISPATCH(q->dom, vrq__split_drv_disable_cb(q, DOM); return);
 }
 
 /* ---- Device role ----------------------------------------------------------- */
@@ -726,6 +786,11 @@ struct vrq_split_dev {
 	uint16_t size, mask;
 	enum vrq_domain dom;
 	bool event_idx, indirect, in_order, idx_cache;
+	bool drv_polls; /**< VRQ_CFG_DRV_POLLS: no interrupt decisions */
+	bool dev_polls; /**< VRQ_CFG_DEV_POLLS: enable_kick() arms nothing */
+	bool drv_asym;	/**< VRQ_CFG_DRV_ASYM_FENCE: F2 is a compiler barrier */
+	bool dev_asym;	/**< VRQ_CFG_DEV_ASYM_FENCE: enable_kick() runs heavy_barrier */
+	vrq_heavy_barrier_fn heavy_barrier;
 	/* hot, private */
 	uint16_t last_avail;  /**< next avail entry to consume */
 	uint16_t avail_cache; /**< cached avail->idx */
@@ -1053,10 +1118,19 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_need_notify(struct vrq_split_dev *q,
 	if (!n)
 		return false;
 	q->notify_pending = 0;
+	if (q->drv_polls) {
+		/* the driver never sleeps (VRQ_CFG_DRV_POLLS): no F2, no read */
+		q->st.notifies_suppressed++;
+		return false;
+	}
 	VRQ_TEST_HOOK(f2_pre);
 	/* F2: used->idx store (R2) before the used_event / flags load; pairs
-	 * with F3 in vrq__split_drv_enable_cb(). */
-	VRQ__FENCE(DOM, 2);
+	 * with F3 in vrq__split_drv_enable_cb().  Asymmetric
+	 * (VRQ_CFG_DRV_ASYM_FENCE): a compiler barrier (types.h). */
+	if (q->drv_asym)
+		VRQ__LIGHT_FENCE(2);
+	else
+		VRQ__FENCE(DOM, 2);
 	if (q->event_idx)
 		need = n > 0xffff || vrq_need_event(vrq__read16(DOM, q->used_event), cur, old);
 	else
@@ -1081,17 +1155,24 @@ VRQ_INLINE bool vrq_split_dev_need_notify(struct vrq_split_dev *q)
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_need_notify(q, DOM));
 }
 
+VRQ_ALWAYS_INLINE bool vrq__split_dev_notify_prepare(struct vrq_split_dev *q,
+						     const enum vrq_domain DOM)
+{
+	vrq__split_dev_publish(q, DOM);
+	return vrq__split_dev_need_notify(q, DOM);
+}
+
 /** @brief Publish, then take the interrupt decision. */
 VRQ_INLINE bool vrq_split_dev_notify_prepare(struct vrq_split_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		vrq__split_dev_publish(q, DOM);
-		return vrq__split_dev_need_notify(q, DOM);
-	});
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_notify_prepare(q, DOM));
 }
 
 VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const enum vrq_domain DOM)
 {
+	/* promised never to sleep (VRQ_CFG_DEV_POLLS): see enable_cb */
+	if (q->dev_polls)
+		return true;
 	if (q->event_idx)
 		vrq__write16(DOM, q->avail_event, q->last_avail);
 	else
@@ -1100,6 +1181,10 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const
 	/* F4: avail_event / flags store before the avail->idx re-check;
 	 * pairs with F1 in vrq__split_drv_need_kick(). */
 	VRQ__FENCE(DOM, 4);
+	/* H4 (VRQ_CFG_DEV_ASYM_FENCE): stands for the driver's light F1;
+	 * pairs with it (types.h) */
+	if (q->dev_asym && VRQ__HEAVY_BARRIER(q->heavy_barrier) < 0)
+		return true;
 	VRQ_TEST_HOOK(f4_post);
 	return vrq__read16(DOM, &q->avail->idx) != q->last_avail;
 }
@@ -1108,11 +1193,18 @@ VRQ_ALWAYS_INLINE bool vrq__split_dev_enable_kick(struct vrq_split_dev *q, const
  * @brief Ask for available-buffer notifications (kicks) from the next
  *        buffer on.
  * @return true if buffers are already available: drain again instead of
- *         sleeping (the race-free re-check).
+ *         sleeping (the race-free re-check).  Always true, with nothing
+ *         written, on a VRQ_CFG_DEV_POLLS queue.
  */
 VRQ_INLINE bool vrq_split_dev_enable_kick(struct vrq_split_dev *q)
 {
 	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_enable_kick(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE bool vrq__split_dev_has_avail(const struct vrq_split_dev *q,
+						 const enum vrq_domain DOM)
+{
+	return vrq__read16(DOM, &q->avail->idx) != q->last_avail;
 }
 
 /**
@@ -1121,19 +1213,176 @@ VRQ_INLINE bool vrq_split_dev_enable_kick(struct vrq_split_dev *q)
  */
 VRQ_INLINE bool vrq_split_dev_has_avail(const struct vrq_split_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, return vrq__read16(DOM, &q->avail->idx) != q->last_avail);
+	VRQ__DOM_DISPATCH(q->dom, return vrq__split_dev_has_avail(q, DOM));
+}
+
+VRQ_ALWAYS_INLINE void vrq__split_dev_disable_kick(struct vrq_split_dev *q,
+						   const enum vrq_domain DOM)
+{
+	if (q->event_idx)
+		vrq__write16(DOM, q->avail_event, (uint16_t)(q->last_avail - 1));
+	else
+		vrq__write16(DOM, &q->used->flags, VRQ_USED_F_NO_NOTIFY);
 }
 
 /** @brief Suppress kicks (best effort, per spec). */
 VRQ_INLINE void vrq_split_dev_disable_kick(struct vrq_split_dev *q)
 {
-	VRQ__DOM_DISPATCH(q->dom, {
-		if (q->event_idx)
-			vrq__write16(DOM, q->avail_event, (uint16_t)(q->last_avail - 1));
-		else
-			vrq__write16(DOM, &q->used->flags, VRQ_USED_F_NO_NOTIFY);
-		return;
-	});
+	VRQ__DOM_DISPATCH(q->dom, vrq__split_dev_disable_kick(q, DOM); return);
+}
+
+/* ---- Fixed-domain entry points (VRQ_DOM_SMP) -------------------------------- */
+/*
+ * The same calls for a queue whose domain is VRQ_DOM_SMP, with the domain
+ * fixed at compile time: one specialised body per call site instead of the
+ * three the run-time dispatch inlines (DPDK fixes the ring mode at the call
+ * site the same way: rte_ring_sp_enqueue() vs rte_ring_mp_enqueue()).  A
+ * queue of another domain is refused, never run with the wrong barriers:
+ * int calls return -VRQ_EINVAL, bool calls return true (notify / work
+ * pending: the answer that never sleeps through work), and the queue stops
+ * with -VRQ_EINVAL (vrq_split_drv_broken() / vrq_split_dev_broken()).  The
+ * peeks only answer true.  Use the run-time entry points for IO / NONCOH
+ * queues or when the domain is not known where the call is written.
+ */
+
+/** @brief vrq_split_drv_add() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_add_smp(struct vrq_split_drv *q, const struct vrq_sg *sg,
+				     unsigned n_out, unsigned n_in, void *token)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_drv_add(q, sg, n_out, n_in, token, NULL, 0, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_add_indirect() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_add_indirect_smp(struct vrq_split_drv *q, const struct vrq_sg *sg,
+					      unsigned n_out, unsigned n_in, void *token,
+					      struct vrq_split_desc *tbl, uint64_t tbl_da)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	if (VRQ_UNLIKELY(!q->indirect || !tbl))
+		return -VRQ_EINVAL;
+	return vrq__split_drv_add(q, sg, n_out, n_in, token, tbl, tbl_da, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_add_batch() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_add_batch_smp(struct vrq_split_drv *q, const struct vrq_buf *b,
+					   unsigned n)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_drv_add_batch(q, b, n, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_publish() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_split_drv_publish_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__split_drv_publish(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_need_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_drv_need_kick_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_drv_need_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_kick_prepare() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_drv_kick_prepare_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_drv_kick_prepare(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_get_used() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_get_used_smp(struct vrq_split_drv *q, void **token, uint32_t *len)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_drv_get_used(q, token, len, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_get_used_batch() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_drv_get_used_batch_smp(struct vrq_split_drv *q, void **tokens,
+						uint32_t *lens, unsigned max)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_drv_get_used_batch(q, tokens, lens, max, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_enable_cb() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_drv_enable_cb_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_drv_enable_cb(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_disable_cb() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_split_drv_disable_cb_smp(struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__split_drv_disable_cb(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_drv_has_used() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_drv_has_used_smp(const struct vrq_split_drv *q)
+{
+	VRQ__DOM_FIXED_PEEK(q, VRQ_DOM_SMP, return true);
+	return vrq__split_drv_has_used(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_pop() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_dev_pop_smp(struct vrq_split_dev *q, struct vrq_chain *c)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_dev_pop(q, c, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_push() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE int vrq_split_dev_push_smp(struct vrq_split_dev *q, uint16_t head, uint32_t len)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return -VRQ_EINVAL);
+	return vrq__split_dev_push(q, head, len, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_publish() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_split_dev_publish_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__split_dev_publish(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_need_notify() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_dev_need_notify_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_dev_need_notify(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_notify_prepare() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_dev_notify_prepare_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_dev_notify_prepare(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_enable_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_dev_enable_kick_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return true);
+	return vrq__split_dev_enable_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_disable_kick() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE void vrq_split_dev_disable_kick_smp(struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED(q, VRQ_DOM_SMP, return);
+	vrq__split_dev_disable_kick(q, VRQ_DOM_SMP);
+}
+
+/** @brief vrq_split_dev_has_avail() for a VRQ_DOM_SMP queue. */
+VRQ_INLINE bool vrq_split_dev_has_avail_smp(const struct vrq_split_dev *q)
+{
+	VRQ__DOM_FIXED_PEEK(q, VRQ_DOM_SMP, return true);
+	return vrq__split_dev_has_avail(q, VRQ_DOM_SMP);
 }
 
 #ifdef __cplusplus

@@ -16,6 +16,94 @@
 extern "C" {
 #endif
 
+/*
+ * Peers that never sleep ("sticky poll"): configuration flags for both
+ * rings (vrq_split_cfg.flags, vrq_packed_cfg.flags, vrq_vq_cfg.flags).
+ *
+ * A kick decision is: publish (R1), full fence F1, read the device's event
+ * area.  F1 pairs with F4 in the device's enable-and-recheck (write the
+ * event area, F4, read the ring again): one store->load pair on each side,
+ * Dekker style, and the interrupt direction is the same with F2 / F3.  As
+ * soon as the receiver may sleep, both fences are needed:
+ *
+ *  - A "the peer is polling" flag read instead of fencing does not help.
+ *    That flag lives in the event area (NO_NOTIFY / DISABLE, or an
+ *    EVENT_IDX index kept far away), and reading it is exactly the load F1
+ *    orders after the publish.  Without F1 the publish can still sit in the
+ *    publisher's store buffer while that load returns "polling: no kick";
+ *    the receiver, turning to sleep at that moment, writes "enabled",
+ *    fences (F4), reads the ring, does not see the publish, and sleeps:
+ *    nobody kicks.  Store buffering is allowed on x86 too
+ *    (tests/notify/test_lost_wakeup.c makes it happen), so skipping F1
+ *    whenever the flag last said "polling" loses wake-ups at the
+ *    poll->sleep transition, which is where a hybrid receiver lives.
+ *  - Skipping F1 after the receiver "announced" polling is the same bet:
+ *    the announcement can be withdrawn by the very store F1 is there to
+ *    order against.
+ *
+ * What is sound is a promise made before the queue runs and kept for its
+ * life: the receiver of one direction never sleeps on this queue.  Then no
+ * notification is ever needed in that direction, and the publisher drops
+ * the decision: no fence, no read of the event area (the decision is
+ * counted as suppressed, so the counter identities of notify.h hold).  The
+ * promise is enforced on the promising side, not left to discipline: there
+ * vrq_*_drv_enable_cb() / vrq_*_dev_enable_kick() write nothing and answer
+ * "work pending", so no wait loop can sleep through them, and
+ * vrq_vq_drv_wait() / vrq_vq_dev_wait() spin on such a queue whatever the
+ * notifier (notify.h).  Both sides must be configured with the same flags
+ * (a vrq_link sets both for the poll backend).
+ *
+ * A receiver that polls for a while and then sleeps (the hybrid backend)
+ * cannot make that promise, but it can take the whole cost of the
+ * store->load pair on itself, once per sleep, with an asymmetric fence
+ * (the scheme of liburcu's membarrier flavour and folly's
+ * asymmetric barriers):
+ *
+ *   publisher P: W(ring); compiler barrier;           R(event area)
+ *   sleeper S:   W(event area); F4; heavy barrier;    R(ring), sleep if empty
+ *
+ * The heavy barrier (Linux: membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED),
+ * vrq_notify_heavy_barrier()) returns only after every CPU running a
+ * thread of a registered process has executed a full barrier, at some
+ * point of that thread's program, after the call began; a thread that was
+ * not running went through a context switch, which is one.  Take P's point.
+ * If P's R(event area) comes after it, it comes after S's W(event area),
+ * which preceded the call: P reads "enabled" and notifies.  Otherwise P's
+ * W(ring) comes before the point as well (program order: the compiler
+ * barrier keeps the two in order, the point orders the hardware), so it is
+ * visible to S's R(ring) after the call: S does not sleep.  Either way no
+ * wake-up is lost, and P pays no fence per publish; S pays one system call
+ * per sleep, which it was about to make anyway.  VRQ_CFG_DEV_ASYM_FENCE /
+ * VRQ_CFG_DRV_ASYM_FENCE select it per direction: the receiver's enable
+ * then runs the heavy barrier given in the queue configuration after F3 /
+ * F4, and the publisher's F1 / F2 is a compiler barrier.  Both sides must
+ * be configured with the same flags, and both processes registered for the
+ * barrier (vrq_notify_heavy_register()); a vrq_link does all of that for
+ * the hybrid backend when the kernel allows it.
+ */
+/** @brief A heavy barrier for VRQ_CFG_*_ASYM_FENCE: returns 0 once every
+ *  CPU running a peer thread has executed a full barrier, < 0 if it could
+ *  not (the enable then answers "work pending" instead of letting the
+ *  caller sleep). */
+typedef int (*vrq_heavy_barrier_fn)(void);
+
+/** The device never sleeps on this queue (it polls for available buffers):
+ *  the driver takes no kick decision (no fence, no read of the device's
+ *  event area); the device's enable_kick() arms nothing and returns true. */
+#define VRQ_CFG_DEV_POLLS 2u
+/** The driver never sleeps on this queue (it polls for used buffers): the
+ *  device takes no interrupt decision; the driver's enable_cb() arms nothing
+ *  and returns true. */
+#define VRQ_CFG_DRV_POLLS 4u
+/** The device sleeps only after its enable_kick() ran the heavy barrier
+ *  (cfg heavy_barrier, required on the device side): the driver's kick
+ *  decision F1 is a compiler barrier, not a full fence. */
+#define VRQ_CFG_DEV_ASYM_FENCE 8u
+/** The driver sleeps only after its enable_cb() ran the heavy barrier (cfg
+ *  heavy_barrier, required on the driver side): the device's interrupt
+ *  decision F2 is a compiler barrier. */
+#define VRQ_CFG_DRV_ASYM_FENCE 16u
+
 /** @brief A buffer segment as the driver hands it in: device address + length. */
 struct vrq_sg {
 	uint64_t addr;

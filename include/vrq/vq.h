@@ -82,6 +82,7 @@ struct vrq_vq_cfg {
 	uint16_t ind_max;
 	const struct vrq_mem *mem; /**< device: memory map */
 	struct vrq_vq_areas areas; /**< the three areas, when @c ring is NULL */
+	vrq_heavy_barrier_fn heavy_barrier; /**< VRQ_CFG_*_ASYM_FENCE (types.h) */
 };
 
 /**
@@ -283,6 +284,13 @@ VRQ_INLINE int vrq_vq_drv_broken(const struct vrq_vq_drv *vq)
 		return vrq_packed_drv_broken(&vq->packed));
 }
 
+/** @brief true if the driver promised never to sleep on this queue
+ *  (VRQ_CFG_DRV_POLLS): vrq_vq_drv_wait() then only spins. */
+VRQ_INLINE bool vrq_vq_drv_polls(const struct vrq_vq_drv *vq)
+{
+	return vq->kind == VRQ_RING_PACKED ? vq->packed.drv_polls : vq->split.drv_polls;
+}
+
 /** @brief The driver's counters. */
 VRQ_INLINE const struct vrq_drv_stats *vrq_vq_drv_stats(const struct vrq_vq_drv *vq)
 {
@@ -351,10 +359,162 @@ VRQ_INLINE int vrq_vq_dev_broken(const struct vrq_vq_dev *vq)
 		return vrq_packed_dev_broken(&vq->packed));
 }
 
+/** @brief true if the device promised never to sleep on this queue
+ *  (VRQ_CFG_DEV_POLLS): vrq_vq_dev_wait() then only spins. */
+VRQ_INLINE bool vrq_vq_dev_polls(const struct vrq_vq_dev *vq)
+{
+	return vq->kind == VRQ_RING_PACKED ? vq->packed.dev_polls : vq->split.dev_polls;
+}
+
 /** @brief The device's counters. */
 VRQ_INLINE const struct vrq_dev_stats *vrq_vq_dev_stats(const struct vrq_vq_dev *vq)
 {
 	return vq->kind == VRQ_RING_PACKED ? &vq->packed.st : &vq->split.st;
+}
+
+/* ---- Fixed-domain entry points (VRQ_DOM_SMP) -------------------------------- */
+/*
+ * The ring-agnostic calls over the rings' vrq_*_smp() entry points: the
+ * ring kind is still a run-time switch (two bodies), the domain is fixed
+ * (one body per ring instead of three for split, two for packed).  A queue
+ * of another domain is refused as in split.h.
+ */
+
+/** @brief vrq_vq_drv_add() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE int vrq_vq_drv_add_smp(struct vrq_vq_drv *vq, const struct vrq_sg *sg, unsigned n_out,
+			      unsigned n_in, void *token)
+{
+	VRQ__VQ(vq, return vrq_split_drv_add_smp(&vq->split, sg, n_out, n_in, token),
+		return vrq_packed_drv_add_smp(&vq->packed, sg, n_out, n_in, token));
+}
+
+/** @brief vrq_vq_drv_add_indirect() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE int vrq_vq_drv_add_indirect_smp(struct vrq_vq_drv *vq, const struct vrq_sg *sg,
+				       unsigned n_out, unsigned n_in, void *token, void *tbl,
+				       uint64_t tbl_da)
+{
+	VRQ__VQ(vq,
+		return vrq_split_drv_add_indirect_smp(&vq->split, sg, n_out, n_in, token,
+						  (struct vrq_split_desc *)tbl, tbl_da),
+		return vrq_packed_drv_add_indirect_smp(&vq->packed, sg, n_out, n_in, token,
+						   (struct vrq_packed_desc *)tbl, tbl_da));
+}
+
+/** @brief vrq_vq_drv_add_batch() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE int vrq_vq_drv_add_batch_smp(struct vrq_vq_drv *vq, const struct vrq_buf *b, unsigned n)
+{
+	VRQ__VQ(vq, return vrq_split_drv_add_batch_smp(&vq->split, b, n),
+		return vrq_packed_drv_add_batch_smp(&vq->packed, b, n));
+}
+
+/** @brief vrq_vq_drv_publish() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE void vrq_vq_drv_publish_smp(struct vrq_vq_drv *vq)
+{
+	VRQ__VQ(vq, vrq_split_drv_publish_smp(&vq->split), vrq_packed_drv_publish_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_drv_need_kick() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE bool vrq_vq_drv_need_kick_smp(struct vrq_vq_drv *vq)
+{
+	VRQ__VQ(vq, return vrq_split_drv_need_kick_smp(&vq->split),
+		return vrq_packed_drv_need_kick_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_drv_kick_prepare() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE bool vrq_vq_drv_kick_prepare_smp(struct vrq_vq_drv *vq)
+{
+	VRQ__VQ(vq, return vrq_split_drv_kick_prepare_smp(&vq->split),
+		return vrq_packed_drv_kick_prepare_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_drv_get_used() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE int vrq_vq_drv_get_used_smp(struct vrq_vq_drv *vq, void **token, uint32_t *len)
+{
+	VRQ__VQ(vq, return vrq_split_drv_get_used_smp(&vq->split, token, len),
+		return vrq_packed_drv_get_used_smp(&vq->packed, token, len));
+}
+
+/** @brief vrq_vq_drv_get_used_batch() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE int vrq_vq_drv_get_used_batch_smp(struct vrq_vq_drv *vq, void **tokens, uint32_t *lens,
+					 unsigned max)
+{
+	VRQ__VQ(vq, return vrq_split_drv_get_used_batch_smp(&vq->split, tokens, lens, max),
+		return vrq_packed_drv_get_used_batch_smp(&vq->packed, tokens, lens, max));
+}
+
+/** @brief vrq_vq_drv_enable_cb() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE bool vrq_vq_drv_enable_cb_smp(struct vrq_vq_drv *vq)
+{
+	VRQ__VQ(vq, return vrq_split_drv_enable_cb_smp(&vq->split),
+		return vrq_packed_drv_enable_cb_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_drv_disable_cb() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE void vrq_vq_drv_disable_cb_smp(struct vrq_vq_drv *vq)
+{
+	VRQ__VQ(vq, vrq_split_drv_disable_cb_smp(&vq->split), vrq_packed_drv_disable_cb_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_drv_has_used() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE bool vrq_vq_drv_has_used_smp(const struct vrq_vq_drv *vq)
+{
+	VRQ__VQ(vq, return vrq_split_drv_has_used_smp(&vq->split),
+		return vrq_packed_drv_has_used_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_dev_pop() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE int vrq_vq_dev_pop_smp(struct vrq_vq_dev *vq, struct vrq_chain *c)
+{
+	VRQ__VQ(vq, return vrq_split_dev_pop_smp(&vq->split, c),
+		return vrq_packed_dev_pop_smp(&vq->packed, c));
+}
+
+/** @brief vrq_vq_dev_push() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE int vrq_vq_dev_push_smp(struct vrq_vq_dev *vq, uint16_t head, uint32_t len)
+{
+	VRQ__VQ(vq, return vrq_split_dev_push_smp(&vq->split, head, len),
+		return vrq_packed_dev_push_smp(&vq->packed, head, len));
+}
+
+/** @brief vrq_vq_dev_publish() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE void vrq_vq_dev_publish_smp(struct vrq_vq_dev *vq)
+{
+	VRQ__VQ(vq, vrq_split_dev_publish_smp(&vq->split), vrq_packed_dev_publish_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_dev_need_notify() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE bool vrq_vq_dev_need_notify_smp(struct vrq_vq_dev *vq)
+{
+	VRQ__VQ(vq, return vrq_split_dev_need_notify_smp(&vq->split),
+		return vrq_packed_dev_need_notify_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_dev_notify_prepare() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE bool vrq_vq_dev_notify_prepare_smp(struct vrq_vq_dev *vq)
+{
+	VRQ__VQ(vq, return vrq_split_dev_notify_prepare_smp(&vq->split),
+		return vrq_packed_dev_notify_prepare_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_dev_enable_kick() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE bool vrq_vq_dev_enable_kick_smp(struct vrq_vq_dev *vq)
+{
+	VRQ__VQ(vq, return vrq_split_dev_enable_kick_smp(&vq->split),
+		return vrq_packed_dev_enable_kick_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_dev_disable_kick() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE void vrq_vq_dev_disable_kick_smp(struct vrq_vq_dev *vq)
+{
+	VRQ__VQ(vq, vrq_split_dev_disable_kick_smp(&vq->split),
+		vrq_packed_dev_disable_kick_smp(&vq->packed));
+}
+
+/** @brief vrq_vq_dev_has_avail() for a VRQ_DOM_SMP queue (see split.h). */
+VRQ_INLINE bool vrq_vq_dev_has_avail_smp(const struct vrq_vq_dev *vq)
+{
+	VRQ__VQ(vq, return vrq_split_dev_has_avail_smp(&vq->split),
+		return vrq_packed_dev_has_avail_smp(&vq->packed));
 }
 
 #ifdef __cplusplus

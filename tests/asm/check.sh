@@ -67,6 +67,42 @@ if command -v riscv64-linux-gnu-gcc >/dev/null 2>&1 &&
 	expect "$tmp/rvz.s" asm_noncoh_supported 'vrq_riscv_cbom_block'
 	expect "$tmp/rvz.s" asm_read_noncoh 'cbo\.flush' 'andi[^#]*-64'
 fi
+
+# Per-call-site code size (bytes of .text*, one call site per object, built
+# from size_site.c): the run-time-dispatch entry point next to its
+# fixed-domain (_smp) form.  The fixed-domain sites have budgets (x86_64
+# gcc, -O2; about 15% above what they measured when set): a site over its
+# budget fails.  The run-time ones are printed for comparison.
+site_size() { # site_size CC SITE
+	"$1" -std=gnu11 -O2 -c -I"$root/include" -I"$root" -DSITE_"$2" "$root/tests/asm/size_site.c" \
+		-o "$tmp/site.o" || return 1
+	size -A "$tmp/site.o" | awk '/^\.text/ {t += $2} END {print t + 0}'
+}
+budgets=(
+	vq_drv_add_smp:1751
+	vq_drv_add_batch_smp:3007
+	vq_drv_kick_prepare_smp:825
+	vq_drv_get_used_smp:1522
+	vq_drv_get_used_batch_smp:1619
+	vq_dev_pop_smp:3885
+	vq_dev_push_smp:922
+	vq_dev_notify_prepare_smp:1101
+	split_dev_pop_smp:1652
+	packed_dev_pop_smp:2197
+	packed_drv_get_used_smp:612
+)
+if command -v size >/dev/null 2>&1 && grep -q x86_64 <<<"$(gcc -dumpmachine)"; then
+	ran=1
+	printf '%-28s %9s %9s %9s\n' "call site (x86_64 gcc -O2)" run-time fixed budget
+	for e in "${budgets[@]}"; do
+		site=${e%%:*} budget=${e#*:} rt=${site%_smp}
+		a=$(site_size gcc "$rt") && b=$(site_size gcc "$site") || { echo "FAIL compiling $site"; fail=1; continue; }
+		printf '%-28s %9s %9s %9s\n' "$rt" "$a" "$b" "$budget"
+		if [ "$b" -gt "$budget" ]; then
+			echo "FAIL $site: $b bytes at one call site, budget $budget"; fail=1
+		fi
+	done
+fi
 [ "$ran" = 1 ] || { echo "no compiler could be run"; exit 77; }
 [ "$fail" = 0 ] && echo "asm check: ok"
 exit "$fail"

@@ -361,6 +361,7 @@ struct sb {
 	enum dir dir; /* DIR_IRQ: the driver sleeps; DIR_KICK: the device does */
 	enum vrq_ring_kind ring;
 	bool event_idx;
+	uint32_t link_flags; /* VRQ_LINK_ASYM_FENCE: light F1/F2, heavy barrier */
 	uint64_t max_iters, max_ns;
 	unsigned max_losses;
 	/* barrier: arrivals, and the one release store both sides spin on */
@@ -538,7 +539,7 @@ static void sb_sleeper(struct sb *s)
 
 /* 0 ok, -1 setup failure */
 static int sb_run(struct sb *s, enum dir dir, enum vrq_ring_kind ring, bool event_idx,
-		  uint64_t iters, uint64_t max_ns, unsigned max_losses)
+		  uint32_t link_flags, uint64_t iters, uint64_t max_ns, unsigned max_losses)
 {
 	struct vrq_link_cfg lc;
 	pthread_t th;
@@ -548,10 +549,12 @@ static int sb_run(struct sb *s, enum dir dir, enum vrq_ring_kind ring, bool even
 	s->dir = dir;
 	s->ring = ring;
 	s->event_idx = event_idx;
+	s->link_flags = link_flags;
 	s->max_iters = iters;
 	s->max_ns = max_ns;
 	s->max_losses = max_losses;
 	link_cfg(&lc, VRQ_NOTIFY_EVENTFD, ring, event_idx);
+	lc.flags = link_flags;
 	if (vrq_link_create(&s->drv, &lc) < 0) {
 		fprintf(stderr, "(b) link create: %s\n", s->drv.msg);
 		return -1;
@@ -582,12 +585,13 @@ out:
 
 static void sb_report(const struct sb *s, double secs)
 {
-	printf("(b) %s %s event_idx=%d: %" PRIu64 " iterations in %.2f s: losses %" PRIu64
+	printf("(b) %s %s event_idx=%d%s: %" PRIu64 " iterations in %.2f s: losses %" PRIu64
 	       " (first at %" PRIu64 ", %" PRIu64 " returned 0 at the deadline), late %" PRIu64
 	       ", re-check hits %" PRIu64 ", blocked %" PRIu64 ", notified %" PRIu64
 	       ", suppressed %" PRIu64 "\n",
 	       s->dir == DIR_IRQ ? "irq " : "kick", s->ring == VRQ_RING_PACKED ? "packed" : "split",
-	       s->event_idx, s->iters, secs, s->losses, s->first_loss, s->losses_rc0, s->late,
+	       s->event_idx, s->link_flags & VRQ_LINK_ASYM_FENCE ? " asym-fence" : "", s->iters,
+	       secs, s->losses, s->first_loss, s->losses_rc0, s->late,
 	       s->recheck, s->blocked, s->sent, s->suppressed);
 	if (s->iters < s->max_iters && s->losses < s->max_losses && !s->err)
 		printf("(b) time budget reached before %" PRIu64 " iterations\n", s->max_iters);
@@ -608,7 +612,8 @@ static void part_b(double scale)
 {
 	static struct sb s;
 	uint64_t iters = (uint64_t)(1e5 * scale), t0;
-	unsigned d, r, e;
+	unsigned d, r, e, a;
+	bool asym_ok = vrq_notify_heavy_register() == 0;
 
 	if (!two_cpus()) {
 		printf("(b) skipped: fewer than 2 usable CPUs, no store-buffer race possible\n");
@@ -620,13 +625,18 @@ static void part_b(double scale)
 	 * configurations; natively a configuration takes well under a second,
 	 * the time cap only bounds sanitizer and emulator runs, where spinning
 	 * threads crawl */
+	if (!asym_ok)
+		printf("(b) asymmetric fence skipped: membarrier unavailable\n");
+	/* a = 1: the asymmetric fence (light F1/F2, the sleeper's membarrier) */
+	for (a = 0; a < (asym_ok ? 2u : 1u); a++)
 	for (d = 0; d < 2; d++) {
 		for (r = 0; r < 2; r++) {
 			for (e = 0; e < 2; e++) {
 				t0 = vrq_notify_now_ns();
 				if (sb_run(&s, d ? DIR_KICK : DIR_IRQ,
-					   r ? VRQ_RING_PACKED : VRQ_RING_SPLIT, e == 1, iters / 8,
-					   10000 * MS, 1) < 0) {
+					   r ? VRQ_RING_PACKED : VRQ_RING_SPLIT, e == 1,
+					   a ? VRQ_LINK_ASYM_FENCE : 0, iters / 16, 5000 * MS,
+					   1) < 0) {
 					vrq_test_failures++;
 					continue;
 				}
@@ -643,12 +653,15 @@ static void part_b(double scale)
 }
 
 /* (c): the mutant's mode: race the direction whose fence is omitted (F2/F3:
- * interrupts, F1/F4: kicks); the exit status says whether a loss was seen */
+ * interrupts, F1/F4: kicks; the heavy barrier, bit 5: interrupts over an
+ * asymmetric-fence link, whose publisher has only a compiler barrier); the
+ * exit status says whether a loss was seen */
 static int expect_loss(void)
 {
 	static struct sb s;
 	const unsigned omit = (unsigned)(VRQ_TEST_OMIT_FENCES);
-	enum dir dir = (omit & 0x12u) && !(omit & 0x0cu) ? DIR_KICK : DIR_IRQ;
+	enum dir dir = (omit & 0x12u) && !(omit & 0x2cu) ? DIR_KICK : DIR_IRQ;
+	uint32_t flags = (omit & 0x20u) ? VRQ_LINK_ASYM_FENCE : 0;
 	uint64_t t0 = vrq_notify_now_ns();
 
 	if (!two_cpus()) {
@@ -657,7 +670,11 @@ static int expect_loss(void)
 	}
 	printf("--expect-loss: VRQ_TEST_OMIT_FENCES=0x%x, racing the %s direction\n", omit,
 	       dir == DIR_IRQ ? "interrupt" : "kick");
-	if (sb_run(&s, dir, VRQ_RING_SPLIT, true, 1000000, 60000 * MS, 3) < 0)
+	if (flags && vrq_notify_heavy_register() < 0) {
+		printf("--expect-loss: skipped, membarrier unavailable\n");
+		return 77;
+	}
+	if (sb_run(&s, dir, VRQ_RING_SPLIT, true, flags, 1000000, 60000 * MS, 3) < 0)
 		return 1;
 	sb_report(&s, (double)(vrq_notify_now_ns() - t0) * 1e-9);
 	if (!s.losses) {

@@ -14,10 +14,10 @@
 #define SPIN_LIVENESS_NS 1000000u /* spinning: peer check every 1 ms */
 
 int vrq__notify_spin(struct vrq_notifier *n, const struct vrq_notify_waitable *w,
-		     uint64_t start, uint64_t deadline)
+		     uint64_t start, uint64_t deadline, bool forever)
 {
-	bool poll_kind = n->kind == VRQ_NOTIFY_POLL;
-	uint64_t end = poll_kind ? 0 : start + n->spin_budget;
+	/* forever: poll, or a receiver that promised never to sleep */
+	uint64_t end = forever ? 0 : start + n->spin_budget;
 	uint64_t next_check = start + SPIN_LIVENESS_NS, now = start;
 	unsigned i = 0;
 	int rc;

@@ -178,6 +178,40 @@ void vrq_notify_close(struct vrq_notifier *n, bool sender)
 	}
 }
 
+/* membarrier(2) commands (linux/membarrier.h, Linux 4.16+), spelled out so
+ * that building needs no recent kernel headers */
+#define VRQ__MEMBARRIER_CMD_QUERY 0
+#define VRQ__MEMBARRIER_CMD_GLOBAL_EXPEDITED (1 << 1)
+#define VRQ__MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED (1 << 2)
+
+static int membarrier_(int cmd)
+{
+#ifdef SYS_membarrier
+	return (int)syscall(SYS_membarrier, cmd, 0, 0);
+#else
+	(void)cmd;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int vrq_notify_heavy_register(void)
+{
+	int cmds = membarrier_(VRQ__MEMBARRIER_CMD_QUERY);
+
+	if (cmds < 0)
+		return -errno;
+	if (!(cmds & VRQ__MEMBARRIER_CMD_GLOBAL_EXPEDITED) ||
+	    !(cmds & VRQ__MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED))
+		return -EINVAL;
+	return membarrier_(VRQ__MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) < 0 ? -errno : 0;
+}
+
+int vrq_notify_heavy_barrier(void)
+{
+	return membarrier_(VRQ__MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0 ? -errno : 0;
+}
+
 int vrq_notify_signal(struct vrq_notifier *n)
 {
 	n->st.sent++;

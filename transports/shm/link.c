@@ -148,6 +148,19 @@ int vrq_link_create(struct vrq_link *l, const struct vrq_link_cfg *cfg)
 	h->off_irq = HDR_BYTES + sizeof(struct vrq_notify_shared);
 	h->off_ring = 2 * PAGE;
 	h->ring_bytes = ring_bytes;
+	/* the asymmetric fence (types.h): hybrid by default, any blocking
+	 * backend on request; this process must be reachable by the peer's
+	 * membarrier() */
+	if (cfg->notify != VRQ_NOTIFY_POLL && !(cfg->flags & VRQ_LINK_FULL_FENCE) &&
+	    (cfg->notify == VRQ_NOTIFY_HYBRID || (cfg->flags & VRQ_LINK_ASYM_FENCE))) {
+		rc = vrq_notify_heavy_register();
+		if (rc == 0)
+			h->flags |= VRQ_LINK_HDR_ASYM_FENCE;
+		else if (cfg->flags & VRQ_LINK_ASYM_FENCE) {
+			rc = fail(l, rc, "asymmetric fence: membarrier: %s", strerror(-rc));
+			goto err;
+		}
+	}
 	h->off_bufs = off;
 	h->buf_bytes = cfg->buf_bytes;
 	h->off_ind = align_up(off + cfg->buf_bytes, PAGE);
@@ -187,6 +200,14 @@ int vrq_link_create(struct vrq_link *l, const struct vrq_link_cfg *cfg)
 	qc.size = cfg->qsize;
 	qc.features = cfg->features;
 	qc.domain = VRQ_DOM_SMP;
+	/* poll backend: neither side ever sleeps, so no notification decision
+	 * is taken in either direction (no fence per publish; types.h) */
+	if (cfg->notify == VRQ_NOTIFY_POLL)
+		qc.flags |= VRQ_CFG_DEV_POLLS | VRQ_CFG_DRV_POLLS;
+	if (h->flags & VRQ_LINK_HDR_ASYM_FENCE) {
+		qc.flags |= VRQ_CFG_DEV_ASYM_FENCE | VRQ_CFG_DRV_ASYM_FENCE;
+		qc.heavy_barrier = vrq_notify_heavy_barrier;
+	}
 	qc.ring = (uint8_t *)l->shm.base + h->off_ring;
 	qc.area_align = AREA_ALIGN;
 	if (cfg->ind_max) {
@@ -219,7 +240,8 @@ static int validate_hdr(struct vrq_link *l, const struct vrq_link_hdr *h, uint64
 			    (unsigned long long)h->total, (unsigned long long)mapped);
 	if (h->ring_kind > VRQ_RING_PACKED || h->qsize == 0 || h->qsize > 32768 ||
 	    h->notify_kind >= VRQ_NOTIFY_KIND_COUNT || h->block_kind >= VRQ_NOTIFY_KIND_COUNT ||
-	    h->area_align != AREA_ALIGN)
+	    h->area_align != AREA_ALIGN || (h->flags & ~VRQ_LINK_HDR_ASYM_FENCE) ||
+	    ((h->flags & VRQ_LINK_HDR_ASYM_FENCE) && h->notify_kind == VRQ_NOTIFY_POLL))
 		return fail(l, -VRQ_EINVAL, "bad ring/notify parameters in the header");
 	ring_bytes = vrq_vq_ring_bytes((enum vrq_ring_kind)h->ring_kind, (uint16_t)h->qsize,
 				       AREA_ALIGN);
@@ -279,6 +301,18 @@ static int attach_common(struct vrq_link *l)
 	qc.size = (uint16_t)h->qsize;
 	qc.features = h->features;
 	qc.domain = VRQ_DOM_SMP;
+	/* the same promise as the driver's (vrq_link_create()) */
+	if (h->notify_kind == VRQ_NOTIFY_POLL)
+		qc.flags |= VRQ_CFG_DEV_POLLS | VRQ_CFG_DRV_POLLS;
+	/* the same fences as the driver's: this process must register for the
+	 * driver's membarrier() too, or the driver's light F1 is unsound */
+	if (h->flags & VRQ_LINK_HDR_ASYM_FENCE) {
+		rc = vrq_notify_heavy_register();
+		if (rc < 0)
+			return fail(l, rc, "asymmetric fence: membarrier: %s", strerror(-rc));
+		qc.flags |= VRQ_CFG_DEV_ASYM_FENCE | VRQ_CFG_DRV_ASYM_FENCE;
+		qc.heavy_barrier = vrq_notify_heavy_barrier;
+	}
 	qc.ring = base + h->off_ring;
 	qc.area_align = AREA_ALIGN;
 	qc.mem = &l->mem;
