@@ -83,6 +83,33 @@ if [[ -z $compiler ]]; then
 	compiler=$(<"$idfile")
 fi
 
+# Compare against a baseline from a comparable compiler only: decided
+# before anything is measured.
+if ((!update)); then
+	[[ -r $baseline ]] || { echo "perfgate: no baseline $baseline (run with --update \"REASON\")" >&2; exit 2; }
+	base_comp=$(awk '$1 == "compiler" { $1 = ""; sub(/^ /, ""); print; exit }' "$baseline")
+	declare -A base=()
+	while read -r kw op val; do
+		[[ $kw == op ]] && base[$op]=$val
+	done <"$baseline"
+
+	# "GNU 12.2.0 x86_64" -> family GNU, major 12, arch x86_64
+	read -r bfam bver barch <<<"$base_comp"
+	read -r cfam cver carch <<<"$compiler"
+	limit=$threshold
+	if [[ $base_comp != "$compiler" ]]; then
+		if [[ $bfam != "$cfam" || ${bver%%.*} != "${cver%%.*}" || $barch != "$carch" ]]; then
+			echo "perfgate: SKIP: the baseline was made with '$base_comp', this build uses '$compiler';"
+			echo "perfgate: instruction counts of another compiler family, major version or"
+			echo "perfgate: architecture do not compare.  To gate this compiler: scripts/perfgate.sh --update \"REASON\""
+			exit 77
+		fi
+		limit=$loose
+		echo "perfgate: WARNING: baseline compiler '$base_comp', this build '$compiler':"
+		echo "perfgate: same family and major version, comparing with a ${loose}% threshold instead of ${threshold}%"
+	fi
+fi
+
 OPS=(split_add_publish split_kick_decision split_pop_push_publish split_irq_decision split_get_used
 	packed_add_publish packed_kick_decision packed_pop_push_publish packed_irq_decision packed_get_used)
 
@@ -139,29 +166,6 @@ if ((update)); then
 		printf '%-26s %12s\n' "$op" "${cur[$op]}"
 	done
 	exit 0
-fi
-
-[[ -r $baseline ]] || { echo "perfgate: no baseline $baseline (run with --update \"REASON\")" >&2; exit 2; }
-base_comp=$(awk '$1 == "compiler" { $1 = ""; sub(/^ /, ""); print; exit }' "$baseline")
-declare -A base=()
-while read -r kw op val; do
-	[[ $kw == op ]] && base[$op]=$val
-done <"$baseline"
-
-# "GNU 12.2.0 x86_64" -> family GNU, major 12, arch x86_64
-read -r bfam bver barch <<<"$base_comp"
-read -r cfam cver carch <<<"$compiler"
-limit=$threshold
-if [[ $base_comp != "$compiler" ]]; then
-	if [[ $bfam != "$cfam" || ${bver%%.*} != "${cver%%.*}" || $barch != "$carch" ]]; then
-		echo "perfgate: SKIP: the baseline was made with '$base_comp', this build uses '$compiler';"
-		echo "perfgate: instruction counts of another compiler family, major version or"
-		echo "perfgate: architecture do not compare.  To gate this compiler: scripts/perfgate.sh --update \"REASON\""
-		exit 77
-	fi
-	limit=$loose
-	echo "perfgate: WARNING: baseline compiler '$base_comp', this build '$compiler':"
-	echo "perfgate: same family and major version, comparing with a ${loose}% threshold instead of ${threshold}%"
 fi
 
 printf '%-26s %12s %12s %9s  %s\n' "operation" "baseline" "now" "change" "verdict (limit +${limit}%)"

@@ -50,4 +50,24 @@ if ((nfail != 10)); then
 	echo "gate_catches: FAIL: $nfail of 10 operations flagged, expected all 10" >&2
 	exit 1
 fi
-echo "gate_catches: ok: the injected fence + copy fails all 10 operations"
+# another compiler: skipped before measuring (77, with a message); another
+# release of the same compiler and major version: a warning and 15%
+comp=$(awk '$1 == "compiler" { $1 = ""; sub(/^ /, ""); print; exit }' "$tmp/base.txt")
+read -r fam ver arch <<<"$comp"
+bash "$gate" --binary "$injected" --baseline "$tmp/base.txt" --rounds 500 \
+	--compiler "Other$fam $ver $arch" >"$tmp/other.txt" 2>&1
+rc=$?
+if ((rc != 77)) || ! grep -q "SKIP: the baseline was made with" "$tmp/other.txt"; then
+	cat "$tmp/other.txt"
+	echo "gate_catches: FAIL: another compiler family: exit $rc, expected 77 with a message" >&2
+	exit 1
+fi
+bash "$gate" --binary "$clean" --baseline "$tmp/base.txt" --rounds 500 \
+	--compiler "$fam ${ver%%.*}.99.0 $arch" >"$tmp/minor.txt" 2>&1
+rc=$?
+if ((rc != 0)) || ! grep -q "comparing with a 15% threshold" "$tmp/minor.txt"; then
+	cat "$tmp/minor.txt"
+	echo "gate_catches: FAIL: another minor release: exit $rc, expected 0 with a 15% warning" >&2
+	exit 1
+fi
+echo "gate_catches: ok: the injected fence + copy fails all 10 operations; other compilers skip or warn"
