@@ -54,25 +54,73 @@ static int areas_disjoint(const struct vrq_packed_cfg *cfg)
 	return vrq__areas_disjoint(a, len);
 }
 
-static int check_cfg(const struct vrq_packed_cfg *cfg)
+/* Every refusal of init, with its reason (vrq_packed_*_init_why()). */
+#define REFUSE(code, text) (*why = (text), -(code))
+
+static int check_cfg(const struct vrq_packed_cfg *cfg, const char **why)
 {
-	if (!cfg || !valid_size(cfg->size) || !cfg->ring.desc || !cfg->ring.driver ||
-	    !cfg->ring.device)
-		return -VRQ_EINVAL;
-	if ((uintptr_t)cfg->ring.desc % 16 || (uintptr_t)cfg->ring.driver % 4 ||
-	    (uintptr_t)cfg->ring.device % 4)
-		return -VRQ_EINVAL;
+	if (!cfg)
+		return REFUSE(VRQ_EINVAL, "cfg is NULL");
+	if (!valid_size(cfg->size))
+		return REFUSE(VRQ_EINVAL, "packed: size must be 1..32768");
+	if (!cfg->ring.desc || !cfg->ring.driver || !cfg->ring.device)
+		return REFUSE(VRQ_EINVAL, "ring.desc, ring.driver or ring.device is NULL");
+	if ((uintptr_t)cfg->ring.desc % 16)
+		return REFUSE(VRQ_EINVAL, "packed: descriptor ring not 16-byte aligned");
+	if ((uintptr_t)cfg->ring.driver % 4 || (uintptr_t)cfg->ring.device % 4)
+		return REFUSE(VRQ_EINVAL, "packed: an event suppression area not 4-byte aligned");
 	if (!areas_disjoint(cfg))
-		return -VRQ_EINVAL;
+		return REFUSE(VRQ_EINVAL, "ring areas overlap (spec sizes, event fields included)");
 	if (cfg->domain > VRQ_DOM_NONCOH)
-		return -VRQ_EINVAL;
+		return REFUSE(VRQ_EINVAL, "unknown ordering domain");
 	/* both sides write the descriptor ring: see "Non-coherent peers" in
 	 * packed.h for why cache maintenance cannot make that sound */
-	if (cfg->domain == VRQ_DOM_NONCOH || !vrq_domain_supported(cfg->domain))
-		return -VRQ_ENOTSUP;
+	if (cfg->domain == VRQ_DOM_NONCOH)
+		return REFUSE(VRQ_ENOTSUP, "packed: VRQ_DOM_NONCOH is not sound (map the ring "
+					   "uncached and use VRQ_DOM_IO)");
+	if (!vrq_domain_supported(cfg->domain))
+		return REFUSE(VRQ_ENOTSUP, "ordering domain not supported on this CPU");
 	if (!(cfg->features & VRQ_FEATURE(VRQ_F_RING_PACKED)))
-		return -VRQ_EINVAL;
+		return REFUSE(VRQ_EINVAL, "packed: RING_PACKED missing from features");
 	return 0;
+}
+
+static int check_drv(const struct vrq_packed_cfg *cfg, const char **why)
+{
+	int rc = check_cfg(cfg, why);
+
+	if (rc)
+		return rc;
+	if ((cfg->features & VRQ_FEATURE(VRQ_F_INDIRECT_DESC)) && cfg->ind_max &&
+	    (!cfg->ind_pool || (uintptr_t)cfg->ind_pool % 16 || cfg->ind_pool_da % 16))
+		return REFUSE(VRQ_EINVAL, "indirect pool NULL, or it or its device address not "
+					  "16-byte aligned");
+	return 0;
+}
+
+static int check_dev(const struct vrq_packed_cfg *cfg, const char **why)
+{
+	int rc = check_cfg(cfg, why);
+
+	if (rc)
+		return rc;
+	if (!cfg->mem)
+		return REFUSE(VRQ_EINVAL, "device: no memory map (cfg->mem)");
+	return 0;
+}
+
+const char *vrq_packed_drv_init_why(const struct vrq_packed_cfg *cfg)
+{
+	const char *why = NULL;
+
+	return check_drv(cfg, &why) ? why : NULL;
+}
+
+const char *vrq_packed_dev_init_why(const struct vrq_packed_cfg *cfg)
+{
+	const char *why = NULL;
+
+	return check_dev(cfg, &why) ? why : NULL;
 }
 
 static int feat(const struct vrq_packed_cfg *cfg, unsigned bit)
@@ -119,7 +167,8 @@ static void drv_rebuild(struct vrq_packed_drv *q)
 
 int vrq_packed_drv_init(struct vrq_packed_drv *q, const struct vrq_packed_cfg *cfg)
 {
-	int rc = check_cfg(cfg);
+	const char *why;
+	int rc = check_drv(cfg, &why);
 
 	if (!q)
 		return -VRQ_EINVAL;
@@ -131,8 +180,6 @@ int vrq_packed_drv_init(struct vrq_packed_drv *q, const struct vrq_packed_cfg *c
 	memset(q, 0, sizeof(*q));
 	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
 	if (q->indirect && cfg->ind_max) {
-		if (!cfg->ind_pool || (uintptr_t)cfg->ind_pool % 16 || cfg->ind_pool_da % 16)
-			return -VRQ_EINVAL;
 		q->ind_pool = cfg->ind_pool;
 		q->ind_pool_da = cfg->ind_pool_da;
 		q->ind_max = cfg->ind_max;
@@ -197,7 +244,8 @@ size_t vrq_packed_dev_priv_size(uint16_t size)
 
 int vrq_packed_dev_init(struct vrq_packed_dev *q, const struct vrq_packed_cfg *cfg)
 {
-	int rc = check_cfg(cfg);
+	const char *why;
+	int rc = check_dev(cfg, &why);
 
 	if (!q)
 		return -VRQ_EINVAL;
@@ -206,8 +254,6 @@ int vrq_packed_dev_init(struct vrq_packed_dev *q, const struct vrq_packed_cfg *c
 		rc = -VRQ_EINVAL;
 	if (rc)
 		return rc;
-	if (!cfg->mem)
-		return -VRQ_EINVAL;
 	memset(q, 0, sizeof(*q));
 	q->slot = (struct vrq_packed_dev_slot *)cfg->priv;
 	if (!q->slot) {

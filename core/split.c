@@ -110,26 +110,75 @@ static int areas_disjoint(const struct vrq_split_cfg *cfg)
 	return vrq__areas_disjoint(a, len);
 }
 
-static int check_cfg(const struct vrq_split_cfg *cfg)
+/* Every refusal of init, with its reason (vrq_split_*_init_why()). */
+#define REFUSE(code, text) (*why = (text), -(code))
+
+static int check_cfg(const struct vrq_split_cfg *cfg, const char **why)
 {
-	if (!cfg || !valid_size(cfg->size) || !cfg->ring.desc || !cfg->ring.avail ||
-	    !cfg->ring.used)
-		return -VRQ_EINVAL;
-	if ((uintptr_t)cfg->ring.desc % VRQ_SPLIT_DESC_ALIGN ||
-	    (uintptr_t)cfg->ring.avail % VRQ_SPLIT_AVAIL_ALIGN ||
-	    (uintptr_t)cfg->ring.used % VRQ_SPLIT_USED_ALIGN)
-		return -VRQ_EINVAL;
+	if (!cfg)
+		return REFUSE(VRQ_EINVAL, "cfg is NULL");
+	if (!valid_size(cfg->size))
+		return REFUSE(VRQ_EINVAL, "split: size must be a power of two, 1..32768");
+	if (!cfg->ring.desc || !cfg->ring.avail || !cfg->ring.used)
+		return REFUSE(VRQ_EINVAL, "ring.desc, ring.avail or ring.used is NULL");
+	if ((uintptr_t)cfg->ring.desc % VRQ_SPLIT_DESC_ALIGN)
+		return REFUSE(VRQ_EINVAL, "split: descriptor table not 16-byte aligned");
+	if ((uintptr_t)cfg->ring.avail % VRQ_SPLIT_AVAIL_ALIGN)
+		return REFUSE(VRQ_EINVAL, "split: available ring not 2-byte aligned");
+	if ((uintptr_t)cfg->ring.used % VRQ_SPLIT_USED_ALIGN)
+		return REFUSE(VRQ_EINVAL, "split: used ring not 4-byte aligned");
 	if (!areas_disjoint(cfg))
-		return -VRQ_EINVAL;
+		return REFUSE(VRQ_EINVAL, "ring areas overlap (spec sizes, event fields included)");
 	if (cfg->domain > VRQ_DOM_NONCOH)
-		return -VRQ_EINVAL;
+		return REFUSE(VRQ_EINVAL, "unknown ordering domain");
 	if (!vrq_domain_supported(cfg->domain))
-		return -VRQ_ENOTSUP;
+		return REFUSE(VRQ_ENOTSUP, "ordering domain not supported on this CPU (riscv64 "
+					   "NONCOH: vrq_cache_set_block_size() first)");
 	if (cfg->features & VRQ_FEATURE(VRQ_F_RING_PACKED))
-		return -VRQ_EINVAL;
+		return REFUSE(VRQ_EINVAL, "split: RING_PACKED in features");
 	if (cfg->domain == VRQ_DOM_NONCOH && !noncoh_areas_ok(cfg))
-		return -VRQ_EINVAL;
+		return REFUSE(VRQ_EINVAL, "NONCOH: an area or the indirect pool is not on a "
+					  "vrq_cache_line_size() boundary");
 	return 0;
+}
+
+static int check_drv(const struct vrq_split_cfg *cfg, const char **why)
+{
+	int rc = check_cfg(cfg, why);
+
+	if (rc)
+		return rc;
+	if ((cfg->features & VRQ_FEATURE(VRQ_F_INDIRECT_DESC)) && cfg->ind_max &&
+	    (!cfg->ind_pool || (uintptr_t)cfg->ind_pool % VRQ_SPLIT_DESC_ALIGN ||
+	     cfg->ind_pool_da % VRQ_SPLIT_DESC_ALIGN))
+		return REFUSE(VRQ_EINVAL, "indirect pool NULL, or it or its device address not "
+					  "16-byte aligned");
+	return 0;
+}
+
+static int check_dev(const struct vrq_split_cfg *cfg, const char **why)
+{
+	int rc = check_cfg(cfg, why);
+
+	if (rc)
+		return rc;
+	if (!cfg->mem)
+		return REFUSE(VRQ_EINVAL, "device: no memory map (cfg->mem)");
+	return 0;
+}
+
+const char *vrq_split_drv_init_why(const struct vrq_split_cfg *cfg)
+{
+	const char *why = NULL;
+
+	return check_drv(cfg, &why) ? why : NULL;
+}
+
+const char *vrq_split_dev_init_why(const struct vrq_split_cfg *cfg)
+{
+	const char *why = NULL;
+
+	return check_dev(cfg, &why) ? why : NULL;
 }
 
 static int feat(const struct vrq_split_cfg *cfg, unsigned bit)
@@ -177,7 +226,8 @@ static void drv_rebuild(struct vrq_split_drv *q)
 
 int vrq_split_drv_init(struct vrq_split_drv *q, const struct vrq_split_cfg *cfg)
 {
-	int rc = check_cfg(cfg);
+	const char *why;
+	int rc = check_drv(cfg, &why);
 
 	if (!q)
 		return -VRQ_EINVAL;
@@ -189,9 +239,6 @@ int vrq_split_drv_init(struct vrq_split_drv *q, const struct vrq_split_cfg *cfg)
 	memset(q, 0, sizeof(*q));
 	q->indirect = feat(cfg, VRQ_F_INDIRECT_DESC);
 	if (q->indirect && cfg->ind_max) {
-		if (!cfg->ind_pool || (uintptr_t)cfg->ind_pool % VRQ_SPLIT_DESC_ALIGN ||
-		    cfg->ind_pool_da % VRQ_SPLIT_DESC_ALIGN)
-			return -VRQ_EINVAL;
 		q->ind_pool = cfg->ind_pool;
 		q->ind_pool_da = cfg->ind_pool_da;
 		q->ind_max = cfg->ind_max;
@@ -261,7 +308,8 @@ size_t vrq_split_dev_priv_size(uint16_t size)
 
 int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 {
-	int rc = check_cfg(cfg);
+	const char *why;
+	int rc = check_dev(cfg, &why);
 
 	if (!q)
 		return -VRQ_EINVAL;
@@ -270,8 +318,6 @@ int vrq_split_dev_init(struct vrq_split_dev *q, const struct vrq_split_cfg *cfg)
 		rc = -VRQ_EINVAL;
 	if (rc)
 		return rc;
-	if (!cfg->mem)
-		return -VRQ_EINVAL;
 	memset(q, 0, sizeof(*q));
 	q->desc = cfg->ring.desc;
 	q->avail = cfg->ring.avail;

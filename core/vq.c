@@ -132,6 +132,42 @@ int vrq_vq_dev_init(struct vrq_vq_dev *vq, const struct vrq_vq_cfg *cfg)
 	return -VRQ_EINVAL;
 }
 
+/* Why vrq_vq_*_init() refuses @p cfg: the vq layer's own checks, then the
+ * ring's (on the ring config it would be given). */
+static const char *vq_init_why(const struct vrq_vq_cfg *cfg, int device)
+{
+	struct vrq_split_cfg s;
+	struct vrq_packed_cfg p;
+
+	if (!cfg)
+		return "cfg is NULL";
+	if (placement(cfg))
+		return cfg->ring ? "both ring and areas set: give one block or three areas"
+				 : "no ring: ring is NULL and areas.desc, .driver or .device is NULL";
+	if (cfg->kind == VRQ_RING_PACKED) {
+		if (packed_cfg(cfg, &p))
+			return "packed: size must be 1..32768, area_align a power of two <= 65536";
+		return device ? vrq_packed_dev_init_why(&p) : vrq_packed_drv_init_why(&p);
+	}
+	if (cfg->kind == VRQ_RING_SPLIT) {
+		if (split_cfg(cfg, &s))
+			return "split: size must be a power of two 1..32768, area_align a power "
+			       "of two <= 65536";
+		return device ? vrq_split_dev_init_why(&s) : vrq_split_drv_init_why(&s);
+	}
+	return "unknown ring kind";
+}
+
+const char *vrq_vq_drv_init_why(const struct vrq_vq_cfg *cfg)
+{
+	return vq_init_why(cfg, 0);
+}
+
+const char *vrq_vq_dev_init_why(const struct vrq_vq_cfg *cfg)
+{
+	return vq_init_why(cfg, 1);
+}
+
 void vrq_vq_drv_fini(struct vrq_vq_drv *vq)
 {
 	if (vq->kind == VRQ_RING_PACKED)

@@ -4,9 +4,12 @@
 # Install the Debian packages vrq needs, idempotently.
 #
 #   scripts/deps.sh build   compilers, cmake, pkg-config, bench libraries
-#   scripts/deps.sh test    build + cross compilers, cross libc, qemu-user,
-#                           valgrind, cmocka (what scripts/test.sh needs)
+#   scripts/deps.sh test    build + clang, cross compilers, cross libc,
+#                           qemu-user, valgrind (the perf gate), cmocka
+#                           (what scripts/test.sh needs)
 #   scripts/deps.sh bench   build + plotting tools
+#   scripts/deps.sh docs    doxygen (optional: the `docs` target is skipped
+#                           with a message when it is missing)
 #   scripts/deps.sh all     everything above
 #   scripts/deps.sh --list SET   print the package list and exit
 #
@@ -24,14 +27,16 @@ TEST_PKGS=(
 	g++-aarch64-linux-gnu g++-riscv64-linux-gnu
 	libc6-dev-arm64-cross libc6-dev-riscv64-cross
 	qemu-user valgrind libcmocka-dev
+	clang
 )
+DOCS_PKGS=(doxygen)
 BENCH_PKGS=(
 	"${BUILD_PKGS[@]}"
 	gnuplot-nox
 )
 
 usage() {
-	sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 
@@ -45,7 +50,8 @@ case "${1:-}" in
 build) pkgs=("${BUILD_PKGS[@]}") ;;
 test) pkgs=("${TEST_PKGS[@]}") ;;
 bench) pkgs=("${BENCH_PKGS[@]}") ;;
-all) pkgs=("${TEST_PKGS[@]}" gnuplot-nox) ;;
+docs) pkgs=("${DOCS_PKGS[@]}") ;;
+all) pkgs=("${TEST_PKGS[@]}" gnuplot-nox "${DOCS_PKGS[@]}") ;;
 -h | --help) usage 0 ;;
 *) usage 2 ;;
 esac

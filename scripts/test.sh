@@ -3,7 +3,8 @@
 #
 # Build and test vrq in every CMake preset (this is what CI runs).
 #
-#   scripts/test.sh                      all presets: default asan-ubsan tsan aarch64 riscv64
+#   scripts/test.sh                      all presets: default release clang asan-ubsan
+#                                        tsan aarch64 riscv64
 #   scripts/test.sh --preset default     one preset (repeatable)
 #   scripts/test.sh --no-deps            skip scripts/deps.sh
 #   scripts/test.sh --fresh              wipe build/<preset> first
@@ -17,7 +18,7 @@
 # non-zero when anything failed.
 set -uo pipefail
 
-ALL_PRESETS=(default asan-ubsan tsan aarch64 riscv64)
+ALL_PRESETS=(default release clang asan-ubsan tsan aarch64 riscv64)
 JOBS=${VRQ_JOBS:-2}
 
 cd "$(dirname "$0")/.." || exit 2
@@ -41,7 +42,7 @@ while (($#)); do
 	--no-deps) do_deps=0; shift ;;
 	--fresh) fresh=1; shift ;;
 	--) shift; ctest_extra=("$@"); break ;;
-	-h | --help) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "test.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done

@@ -17,9 +17,19 @@
  *   run->side[i] written by side i only, read by the caller after join.
  *   run->r       written by the meter side only, read after join.
  *
- * Parameters the baselines do not use: lat_hist (rr always records every
- * round trip: the histogram is the point of a baseline) and numa_node
- * (memory comes from the calling thread's default policy).
+ * Parameter the baselines do not use: lat_hist (rr always records every
+ * round trip: the histogram is the point of a baseline).
+ *
+ * Memory policy, the same as vrq's shared regions: with procs, hugepages
+ * or numa_node >= 0, vb_zalloc() hands out MAP_SHARED memory (huge pages
+ * when asked, falling back to normal pages with a message; mbind() to the
+ * node when one is given) from an arena reset by vb_run_init(); otherwise
+ * heap memory.  With procs, vb_run_threads() runs side 1 in a forked
+ * process: everything both sides touch (run, result, the mechanism's
+ * state) must then come from vb_zalloc(), and file descriptors one side
+ * owns are listed in run->side_fd so the other process closes its copies
+ * (a pipe's reader sees EOF only once every copy of the write end is
+ * closed).
  */
 #ifndef VB_BASE_COMMON_H
 #define VB_BASE_COMMON_H
@@ -68,6 +78,11 @@ struct vb_run {
 		vb_side_fn fn;
 	} targ[2];
 
+	/* procs: both pids (the meter adds its peer's CPU time); the fds
+	 * side i owns, closed (and set to -1) in the other side's process */
+	int pid[2];
+	int *side_fd[2][2];
+
 	/* per side results, each written by its own side once, at its end */
 	struct {
 		int rc;
@@ -90,7 +105,7 @@ struct vb_meter {
 	uint64_t max, n; /* p->max_trans, measured so far */
 	unsigned iter;	 /* stream: time checked every 16 rounds */
 	uint64_t mono0;
-	struct rusage ru0;
+	double cpu0; /* both sides' CPU seconds at the start of the phase */
 	/* the meter side's own signalling counts, running; snapshot at begin */
 	uint64_t notif, intr;
 	uint64_t notif0, intr0;
@@ -122,8 +137,15 @@ int vb_check_rr(const struct vb_run *run);
  */
 int vb_check_stream(const struct vb_run *run, unsigned *qsize);
 
-/** posix_memalign to a cache line, zeroed; NULL (reported) on failure. */
+/**
+ * Zeroed memory aligned to a cache line, from the heap or, with procs,
+ * hugepages or a NUMA node, from the shared arena (see the top of this
+ * file); NULL (reported) on failure.  Release with vb_free().
+ */
 void *vb_zalloc(const struct vb_run *run, size_t bytes);
+
+/** Release vb_zalloc() memory (arena memory goes back at the next run). */
+void vb_free(void *p);
 
 /* ---- phases ---------------------------------------------------------------- */
 

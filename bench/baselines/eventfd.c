@@ -164,12 +164,12 @@ static int efd_rr(const struct vb_params *p, struct vb_result *r)
 	run.ctx = &c;
 	rc = vb_run_threads(&run, efd_client, efd_server);
 out:
-	free(c.sh_req);
-	free(c.c_req);
-	free(c.s_req);
-	free(c.sh_resp);
-	free(c.c_resp);
-	free(c.s_resp);
+	vb_free(c.sh_req);
+	vb_free(c.c_req);
+	vb_free(c.s_req);
+	vb_free(c.sh_resp);
+	vb_free(c.c_resp);
+	vb_free(c.s_resp);
 	if (c.resp_efd >= 0)
 		close(c.resp_efd);
 	close(c.req_efd);

@@ -176,12 +176,18 @@ static int fd_run(struct vb_run *run, struct fd_ctx *c)
 	c->s_resp = vb_zalloc(run, p->resp);
 	if (c->c_req && c->s_req && c->c_resp && c->s_resp) {
 		run->ctx = c;
+		/* procs: each process closes its copies of the other side's
+		 * ends, so that a shut-down pipe end reads as EOF */
+		run->side_fd[0][0] = &c->c_wr;
+		run->side_fd[0][1] = &c->c_rd;
+		run->side_fd[1][0] = &c->s_rd;
+		run->side_fd[1][1] = &c->s_wr;
 		rc = vb_run_threads(run, fd_client, fd_server);
 	}
-	free(c->c_req);
-	free(c->s_req);
-	free(c->c_resp);
-	free(c->s_resp);
+	vb_free(c->c_req);
+	vb_free(c->s_req);
+	vb_free(c->c_resp);
+	vb_free(c->s_resp);
 	fd_close(&c->c_wr);
 	fd_close(&c->s_wr);
 	if (c->sock) /* one descriptor per side */

@@ -88,7 +88,7 @@ static int floor_rr(const struct vb_params *p, struct vb_result *r)
 	atomic_init(&c->b, 0);
 	run.ctx = c;
 	rc = vb_run_threads(&run, floor_client, floor_server);
-	free(c);
+	vb_free(c);
 	return rc;
 }
 

@@ -28,6 +28,7 @@ struct futex_ctx {
 	_Alignas(VB_LINE) _Atomic uint32_t resp;     /* bumped by the server */
 	_Alignas(VB_LINE) uint8_t *sh_req, *sh_resp; /* shared */
 	uint8_t *c_req, *c_resp, *s_req, *s_resp;    /* private */
+	int wait_op, wake_op; /* _PRIVATE ops in one process, shared ones across two */
 };
 
 static long fx_sys(_Atomic uint32_t *w, int op, uint32_t val)
@@ -38,14 +39,16 @@ static long fx_sys(_Atomic uint32_t *w, int op, uint32_t val)
 /* Sleep until *w no longer holds @old.  Counts real wake-ups in *intr. */
 static int fx_wait(struct vb_run *run, _Atomic uint32_t *w, uint32_t old, uint64_t *intr)
 {
+	const struct futex_ctx *c = run->ctx;
+
 	/* A: pairs with R in fx_post(); the peer's payload copy is visible */
 	while (atomic_load_explicit(w, memory_order_acquire) == old) {
-		if (!fx_sys(w, FUTEX_WAIT_PRIVATE, old)) {
+		if (!fx_sys(w, c->wait_op, old)) {
 			(*intr)++;
 			continue;
 		}
 		if (errno != EAGAIN && errno != EINTR)
-			return vb_err(run, "futex(FUTEX_WAIT_PRIVATE)", errno);
+			return vb_err(run, "futex(FUTEX_WAIT)", errno);
 	}
 	return 0;
 }
@@ -53,10 +56,12 @@ static int fx_wait(struct vb_run *run, _Atomic uint32_t *w, uint32_t old, uint64
 /* Publish @v in *w and wake the peer. */
 static int fx_post(struct vb_run *run, _Atomic uint32_t *w, uint32_t v)
 {
+	const struct futex_ctx *c = run->ctx;
+
 	/* R: payload copy before the new value; pairs with A in fx_wait() */
 	atomic_store_explicit(w, v, memory_order_release);
-	if (fx_sys(w, FUTEX_WAKE_PRIVATE, 1) < 0)
-		return vb_err(run, "futex(FUTEX_WAKE_PRIVATE)", errno);
+	if (fx_sys(w, c->wake_op, 1) < 0)
+		return vb_err(run, "futex(FUTEX_WAKE)", errno);
 	return 0;
 }
 
@@ -157,6 +162,8 @@ static int fx_rr(const struct vb_params *p, struct vb_result *r)
 		return -ENOMEM;
 	atomic_init(&c->req, 0);
 	atomic_init(&c->resp, 0);
+	c->wait_op = p->procs ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
+	c->wake_op = p->procs ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
 	rc = -ENOMEM;
 	c->sh_req = vb_zalloc(&run, p->req);
 	c->c_req = vb_zalloc(&run, p->req);
@@ -168,13 +175,13 @@ static int fx_rr(const struct vb_params *p, struct vb_result *r)
 		run.ctx = c;
 		rc = vb_run_threads(&run, fx_client, fx_server);
 	}
-	free(c->sh_req);
-	free(c->c_req);
-	free(c->s_req);
-	free(c->sh_resp);
-	free(c->c_resp);
-	free(c->s_resp);
-	free(c);
+	vb_free(c->sh_req);
+	vb_free(c->c_req);
+	vb_free(c->s_req);
+	vb_free(c->sh_resp);
+	vb_free(c->c_resp);
+	vb_free(c->s_resp);
+	vb_free(c);
 	return rc;
 }
 

@@ -185,11 +185,11 @@ static int spsc_rr(const struct vb_params *p, struct vb_result *r)
 		goto out;
 	rc = vb_run_threads(&run, spsc_rr_client, spsc_rr_server);
 out:
-	free(c->req.slot);
-	free(c->resp.slot);
-	free(c->req_buf);
-	free(c->resp_buf);
-	free(c);
+	vb_free(c->req.slot);
+	vb_free(c->resp.slot);
+	vb_free(c->req_buf);
+	vb_free(c->resp_buf);
+	vb_free(c);
 	return rc;
 }
 
@@ -291,10 +291,10 @@ static int spsc_stream(const struct vb_params *p, struct vb_result *r)
 out:
 	if (c->buf)
 		for (i = 0; i < size; i++)
-			free(c->buf[i]);
-	free(c->buf);
-	free(c->q.slot);
-	free(c);
+			vb_free(c->buf[i]);
+	vb_free(c->buf);
+	vb_free(c->q.slot);
+	vb_free(c);
 	return rc;
 }
 

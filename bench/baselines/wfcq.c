@@ -175,9 +175,9 @@ static int wq_rr(const struct vb_params *p, struct vb_result *r)
 		run.ctx = c;
 		rc = vb_run_threads(&run, wq_rr_client, wq_rr_server);
 	}
-	free(c->c_node.buf);
-	free(c->s_node.buf);
-	free(c);
+	vb_free(c->c_node.buf);
+	vb_free(c->s_node.buf);
+	vb_free(c);
 	return rc;
 }
 
@@ -306,10 +306,10 @@ static int wq_stream(const struct vb_params *p, struct vb_result *r)
 out:
 	if (c->buf)
 		for (i = 0; i < size; i++)
-			free(c->buf[i]);
-	free(c->buf);
-	free(c->pool);
-	free(c);
+			vb_free(c->buf[i]);
+	vb_free(c->buf);
+	vb_free(c->pool);
+	vb_free(c);
 	return rc;
 }
 

@@ -34,8 +34,8 @@
 #define MAX_MECH 64
 #define MAX_MSG (1u << 20)
 
-static const char usage_text[] =
-	"Usage: vrq-bench MODE [OPTIONS]\n"
+static const char usage_head[] =
+	"Usage: vrq-bench MODE [OPTIONS]      (vrq-bench MODE --help: that mode's options)\n"
 	"\n"
 	"Measure vrq virtqueues between two CPUs, next to baselines measured in the\n"
 	"same run with the same placement and histogram.\n"
@@ -46,7 +46,9 @@ static const char usage_text[] =
 	"  lat        round-trip latency distribution only (longer warm-up)\n"
 	"  sweep      a matrix of stream points; one JSON record per point\n"
 	"  topo       print the topology and the CPU pairs each placement picks\n"
-	"  baselines  the baselines alone (rr, or stream with --stream)\n"
+	"  baselines  the baselines alone (rr, or stream with --stream)\n";
+
+static const char usage_common[] =
 	"\n"
 	"Common options:\n"
 	"  -l, --duration SEC      measured time per repetition (default 1; > 0)\n"
@@ -54,9 +56,32 @@ static const char usage_text[] =
 	"  -w, --warmup SEC        warm-up before each repetition (default 0.2; lat 0.5)\n"
 	"      --reps N            repetitions per point, median [min-max] (default 3)\n"
 	"      --threshold FRAC    other processes' CPU share that marks a repetition\n"
-	"                          disturbed (default 0.02 = 2%% of the machine)\n"
+	"                          disturbed (default 0.02 = 2% of the machine)\n"
 	"      --retries N         extra repetitions allowed to replace disturbed ones\n"
 	"                          (default = --reps)\n"
+	"      --baseline LIST     baselines to run next to vrq, or none (default:\n"
+	"                          rr/lat: floor,spsc,eventfd,futex,pipe,socketpair,tcp,wfcq;\n"
+	"                          stream: spsc,wfcq)\n"
+	"      --threads           the two sides in two threads (default)\n"
+	"      --procs             the two sides in two processes (shared memory),\n"
+	"                          vrq and the baselines alike\n"
+	"      --cpus A,B          pin the two sides to CPUs A and B\n"
+	"      --placement P       same-core|smt|same-l3|cross-l3|cross-numa|auto\n"
+	"                          (default auto), resolved with hwloc\n"
+	"      --allow-shared-cpu  run spinning mechanisms (poll, hybrid, floor, spsc,\n"
+	"                          wfcq) with both sides on one CPU (refused otherwise:\n"
+	"                          the numbers measure the scheduler)\n"
+	"      --node N            shared memory on NUMA node N (libnuma), vrq and\n"
+	"                          baselines alike\n"
+	"      --hugepages         shared memory on huge pages (falls back, says so)\n"
+	"      --json FILE         write the results as JSON (schema vrq-bench/1)\n"
+	"      --csv FILE          write the results as CSV ('-' = stdout)\n"
+	"                          (both files are opened before measuring)\n"
+	"  -h, --help              this text\n";
+
+static const char usage_vrq[] =
+	"\n"
+	"vrq options:\n"
 	"      --ring LIST         split,packed (default split)\n"
 	"      --notify LIST       poll,eventfd,futex,legacy-irq,hybrid or all\n"
 	"                          (default rr/lat: poll,eventfd,hybrid; stream: poll)\n"
@@ -67,30 +92,29 @@ static const char usage_text[] =
 	"      --indirect[=LIST]   negotiate INDIRECT_DESC: multi-segment buffers go\n"
 	"                          through the indirect pool (stream items then\n"
 	"                          travel as two segments)\n"
-	"  -q, --qsize N           queue size (default 256)\n"
-	"      --baseline LIST     baselines to run next to vrq, or none (default:\n"
-	"                          rr/lat: floor,spsc,eventfd,futex,pipe,socketpair,tcp,wfcq;\n"
-	"                          stream: spsc,wfcq)\n"
-	"      --threads           driver and device in two threads (default)\n"
-	"      --procs             driver and device in two processes (shared memory)\n"
-	"      --cpus A,B          pin the two sides to CPUs A and B\n"
-	"      --placement P       same-core|smt|same-l3|cross-l3|cross-numa|auto\n"
-	"                          (default auto), resolved with hwloc\n"
-	"      --node N            shared memory on NUMA node N (libnuma)\n"
-	"      --hugepages         shared memory on huge pages (falls back, says so)\n"
-	"      --json FILE         write the results as JSON (schema vrq-bench/1)\n"
-	"      --csv FILE          write the results as CSV ('-' = stdout)\n"
-	"  -h, --help              this text\n"
+	"  -q, --qsize N           queue size (default 256)\n";
+
+static const char usage_rr[] =
 	"\n"
 	"rr / lat options:\n"
-	"  -r, --size REQ,RESP     request and response bytes (default 1,1)\n"
+	"  -r, --size REQ,RESP     request and response bytes (default 1,1)\n";
+
+static const char usage_stream[] =
 	"\n"
 	"stream / sweep options:\n"
 	"  -m, --msg LIST          message sizes in bytes, 8..65536\n"
 	"                          (default stream: 8,64,512,4096,65536; sweep: 64)\n"
 	"  -b, --batch LIST        items per publish (default 32; sweep: 1,32)\n"
-	"      --copy-mode M       copy, zero-copy or both (default both; sweep: zero-copy)\n"
-	"      --stream            (baselines mode) run the stream baselines\n"
+	"      --copy-mode M       copy, zero-copy or both (default both; sweep: zero-copy)\n";
+
+static const char usage_baselines[] =
+	"\n"
+	"baselines options:\n"
+	"      --stream            run the stream baselines (with -m, -b) instead of rr\n"
+	"  -r, --size REQ,RESP     rr request and response bytes (default 1,1)\n"
+	"  -m, --msg LIST, -b, --batch LIST   with --stream, as in stream mode\n";
+
+static const char usage_examples[] =
 	"\n"
 	"Examples:\n"
 	"  vrq-bench rr                             vrq vs baselines, 1-byte TCP_RR\n"
@@ -99,12 +123,25 @@ static const char usage_text[] =
 	"  vrq-bench stream -m 64,4096 -b 1,32 --ring split,packed\n"
 	"  vrq-bench lat --notify poll --reps 5 --baseline floor\n"
 	"  vrq-bench sweep -q 64,256 --event-idx on,off --in-order=on,off --json sweep.json\n"
-	"  vrq-bench topo\n"
+	"  vrq-bench topo\n";
+
+static const char usage_output[] =
 	"\n"
-	"Numbers on a shared machine: each repetition records the CPU time other\n"
+	"Reading the output: latencies are round trips in microseconds (us), every\n"
+	"percentile column included.  Each repetition records the CPU time other\n"
 	"processes used (/proc/stat); repetitions above --threshold are discarded\n"
 	"and retried, and the table says how many.  Medians are printed with their\n"
-	"[min-max]; a '~' marks a spread that looks bimodal.\n";
+	"[min-max]; a '~' after the range marks a spread that looks bimodal (the\n"
+	"repetitions fall into two clusters: compare rows of one run only).\n"
+	"\"memory: default policy\" means no NUMA binding (no --node).  A '*' on a\n"
+	"ratio marks one between a spinning and a blocking mechanism: the spinner\n"
+	"buys its speed with a busy CPU (see CPU% and us/tr).\n";
+
+static const char usage_topo[] =
+	"Usage: vrq-bench topo\n"
+	"\n"
+	"Print the machine's topology (hwloc) and the CPU pair each --placement\n"
+	"picks.  Takes no options.\n";
 
 enum mode { M_RR, M_STREAM, M_LAT, M_SWEEP, M_TOPO, M_BASELINES };
 
@@ -140,6 +177,9 @@ struct opts {
 	int copy_mode; /* 0 both, 1 copy, 2 zero-copy */
 	bool copy_set;
 	bool stream_baselines;
+	bool size_set;
+	bool allow_shared_cpu;
+	FILE *csv_f; /* opened before measuring */
 };
 
 static int die(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -165,7 +205,11 @@ static uint64_t parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t 
 		die(opt, "'%s' is not a non-negative number", s ? s : "");
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || *end)
+	if (*end || end == s)
+		die(opt, "'%s' is not a number", s);
+	if (errno == ERANGE || v > hi)
+		die(opt, "%s is too large (at most %llu)", s, (unsigned long long)hi);
+	if (errno)
 		die(opt, "'%s' is not a number", s);
 	if (v < lo || v > hi)
 		die(opt, "%llu is out of range [%llu, %llu]", v, (unsigned long long)lo,
@@ -180,10 +224,14 @@ static double parse_double(const char *opt, const char *s, double lo, double hi,
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || !*s || *end || !isfinite(v))
+	if (!*s || *end)
 		die(opt, "'%s' is not a number", s);
-	if ((lo_open ? v <= lo : v < lo) || v > hi)
-		die(opt, "%s is out of range (%s%g, %g]", s, lo_open ? "" : "=", lo, hi);
+	if ((errno == ERANGE && fabs(v) > 1.0) || isinf(v) || v > hi)
+		die(opt, "%s is too large (at most %g)", s, hi);
+	if (errno || !isfinite(v))
+		die(opt, "'%s' is not a number", s);
+	if (lo_open ? v <= lo : v < lo)
+		die(opt, "%s is out of range %s%g, %g]", s, lo_open ? "(" : "[", lo, hi);
 	return v;
 }
 
@@ -228,6 +276,50 @@ static unsigned parse_onoff(const char *opt, const char *s, bool out[2])
 	return n;
 }
 
+static void print_usage(FILE *f)
+{
+	fputs(usage_head, f);
+	fputs(usage_common, f);
+	fputs(usage_vrq, f);
+	fputs(usage_rr, f);
+	fputs(usage_stream, f);
+	fputs(usage_baselines, f);
+	fputs(usage_examples, f);
+	fputs(usage_output, f);
+}
+
+/* MODE --help: what that mode takes */
+static void print_mode_usage(enum mode m, const char *name)
+{
+	static const char *const what[] = {
+		[M_RR] = "TCP_RR-style request/response transactions between the two sides\n"
+			 "(netperf TCP_RR), vrq next to the baselines.\n",
+		[M_STREAM] = "One-way throughput (items/s, GB/s) from side 0 to side 1, in copy\n"
+			     "and zero-copy mode, vrq next to the stream baselines.\n",
+		[M_LAT] = "Round-trip latency distribution only (min, p50 .. p99.99, max).\n",
+		[M_SWEEP] = "A matrix of stream points (ring x queue size x batch x features x\n"
+			    "doorbell x size); one JSON record per point.\n",
+		[M_TOPO] = "",
+		[M_BASELINES] = "The baselines alone: rr, or stream with --stream.\n",
+	};
+
+	if (m == M_TOPO) {
+		fputs(usage_topo, stdout);
+		return;
+	}
+	printf("Usage: vrq-bench %s [OPTIONS]\n\n%s", name, what[m]);
+	fputs(usage_common, stdout);
+	if (m != M_BASELINES)
+		fputs(usage_vrq, stdout);
+	if (m == M_RR || m == M_LAT)
+		fputs(usage_rr, stdout);
+	if (m == M_STREAM || m == M_SWEEP)
+		fputs(usage_stream, stdout);
+	if (m == M_BASELINES)
+		fputs(usage_baselines, stdout);
+	fputs(usage_output, stdout);
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -245,6 +337,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"size", required_argument, 0, 'r'},	 {"msg", required_argument, 0, 'm'},
 		{"batch", required_argument, 0, 'b'},	 {"copy-mode", required_argument, 0, 19},
 		{"stream", no_argument, 0, 20},		 {"hybrid-block", required_argument, 0, 21},
+		{"allow-shared-cpu", no_argument, 0, 22},
 		{"help", no_argument, 0, 'h'},		 {0, 0, 0, 0},
 	};
 	char buf[256], *tok, *save;
@@ -365,6 +458,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				die("--size", "expected REQ,RESP (each 1..%u)", MAX_MSG);
 			o->req = tmp[0];
 			o->resp = tmp[1];
+			o->size_set = true;
 			break;
 		case 'm':
 			o->nmsg = parse_list("--msg", optarg, o->msgs, MAX_LIST, 8, 65536);
@@ -394,21 +488,35 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			else
 				die("--hybrid-block", "'%s': expected eventfd or futex", optarg);
 			break;
+		case 22:
+			o->allow_shared_cpu = true;
+			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			print_mode_usage(o->mode, argv[0]);
 			exit(0);
 		case ':':
-			fprintf(stderr, "vrq-bench: option '%s' needs a value\nTry 'vrq-bench --help'.\n",
-				argv[optind - 1]);
+			fprintf(stderr, "vrq-bench: option '%s' needs a value\nTry 'vrq-bench %s --help'.\n",
+				argv[optind - 1], argv[0]);
 			exit(2);
 		default:
-			fprintf(stderr, "vrq-bench: unknown option '%s'\nTry 'vrq-bench --help'.\n",
-				argv[optind - 1]);
+			fprintf(stderr, "vrq-bench: unknown option '%s'\nTry 'vrq-bench %s --help'.\n",
+				argv[optind - 1], argv[0]);
 			exit(2);
 		}
 	}
 	if (optind < argc)
 		die(NULL, "unexpected argument '%s'", argv[optind]);
+
+	/* options of another mode: refused, never silently ignored */
+	if (o->copy_set && o->mode != M_STREAM && o->mode != M_SWEEP)
+		die("--copy-mode", "applies to stream and sweep only, not to %s", argv[0]);
+	if ((o->nmsg || o->nbatch) && (o->mode == M_RR || o->mode == M_LAT))
+		die(o->nmsg ? "--msg" : "--batch", "applies to stream, sweep and baselines --stream "
+			"only (%s sizes are -r REQ,RESP)", argv[0]);
+	if (o->size_set && (o->mode == M_STREAM || o->mode == M_SWEEP))
+		die("--size", "applies to rr, lat and baselines only (%s sizes are -m LIST)", argv[0]);
+	if (o->stream_baselines && o->mode != M_BASELINES)
+		die("--stream", "applies to baselines mode only (use vrq-bench stream)");
 }
 
 /* ---- measurement ------------------------------------------------------------ */
@@ -563,6 +671,50 @@ static double median_of(const double *v, unsigned n)
 	return s.median;
 }
 
+/* Does the mechanism burn its CPU waiting (poll, hybrid's spin phase, the
+ * spinning baselines) rather than sleep in the kernel? */
+static bool spins(const struct point *pt)
+{
+	if (pt->is_vrq)
+		return pt->vq.notify == VRQ_NOTIFY_POLL || pt->vq.notify == VRQ_NOTIFY_HYBRID;
+	return !strcmp(pt->base->name, "floor") || !strcmp(pt->base->name, "spsc") ||
+	       !strcmp(pt->base->name, "wfcq");
+}
+
+/*
+ * Both sides on one CPU: a spinning side holds the CPU its peer needs until
+ * the scheduler preempts it, so the numbers measure the time slice.  Refused
+ * unless --allow-shared-cpu, which prints a warning with the table.
+ */
+static void check_shared_cpu(const struct point *pts, unsigned n, const int cpu[2])
+{
+	char names[160] = "";
+	size_t len = 0;
+	unsigned i, k = 0;
+	bool shared = (cpu[0] >= 0 && cpu[0] == cpu[1]) || (cpu[0] < 0 && ncpu_online == 1);
+
+	if (!shared)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!spins(&pts[i]))
+			continue;
+		if (k++ < 3 && len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						len ? ", " : "", pts[i].name);
+	}
+	if (!k)
+		return;
+	if (!O.allow_shared_cpu)
+		die("--cpus", "both sides on CPU %d, and %u spinning mechanism(s) (%s%s) would "
+			      "measure the scheduler, not the mechanism: use two CPUs, only blocking "
+			      "ones (--notify eventfd,futex --baseline eventfd,futex,pipe,tcp), or "
+			      "--allow-shared-cpu",
+		    cpu[0], k, names, k > 3 ? ", ..." : "");
+	printf("WARNING: both sides share CPU %d: the %u spinning mechanism(s) (%s%s) measure "
+	       "the scheduler's time slice, not the mechanism\n",
+	       cpu[0], k, names, k > 3 ? ", ..." : "");
+}
+
 static void print_rr_table(struct point *pts, unsigned n, bool lat_only)
 {
 	double ref_floor = 0, ref_tcp = 0, ref_efd = 0;
@@ -582,8 +734,8 @@ static void print_rr_table(struct point *pts, unsigned n, bool lat_only)
 		printf("\n%-24s %8s %8s %8s %8s %8s %8s %8s %8s\n", "Mechanism", "min us", "p50 us",
 		       "p90 us", "p99 us", "p99.9 us", "p99.99", "max us", "samples");
 	else
-		printf("\n%-24s %-25s %7s %7s %7s %7s %7s %6s %6s %5s %6s %7s %7s %7s\n", "Mechanism",
-		       "Trans/s median [min-max]", "p50 us", "p90 us", "p99 us", "p99.9", "max us",
+		printf("\n%-24s %-25s %7s %7s %7s %8s %7s %6s %6s %5s %6s %8s %8s %8s\n", "Mechanism",
+		       "Trans/s median [min-max]", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us",
 		       "not/tr", "int/tr", "CPU%", "us/tr", "p50/flr", "x tcp", "x efd");
 	for (i = 0; i < n; i++) {
 		struct point *pt = &pts[i];
@@ -617,18 +769,35 @@ static void print_rr_table(struct point *pts, unsigned n, bool lat_only)
 			double p50 = median_of(pt->p50, pt->used);
 
 			snprintf(rate, sizeof(rate), "%s [%s-%s]%s", a, b, c, s.bimodal ? "~" : "");
+			/* '*': the floor spins, tcp and eventfd block */
 			if (ref_floor > 0)
-				snprintf(rf, sizeof(rf), "%.2f", p50 / ref_floor);
+				snprintf(rf, sizeof(rf), "%.2f%s", p50 / ref_floor, spins(pt) ? "" : "*");
 			if (ref_tcp > 0)
-				snprintf(rt, sizeof(rt), "%.2f", s.median / ref_tcp);
+				snprintf(rt, sizeof(rt), "%.2f%s", s.median / ref_tcp, spins(pt) ? "*" : "");
 			if (ref_efd > 0)
-				snprintf(re, sizeof(re), "%.2f", s.median / ref_efd);
-			printf("%-24s %-25s %7s %7s %7s %7s %7s %6.2f %6.2f %5.0f %6.2f %7s %7s %7s\n",
+				snprintf(re, sizeof(re), "%.2f%s", s.median / ref_efd, spins(pt) ? "*" : "");
+			printf("%-24s %-25s %7s %7s %7s %8s %7s %6.2f %6.2f %5.0f %6.2f %8s %8s %8s\n",
 			       pt->name, rate, q[0], q[1], q[2], q[3], q[5], median_of(pt->notif, pt->used),
 			       median_of(pt->intr, pt->used), median_of(pt->cpu_pct, pt->used),
 			       median_of(pt->sdemand, pt->used), rf, rt, re);
 		}
 	}
+}
+
+static void print_legend(bool rr, bool lat_only)
+{
+	if (rr)
+		printf("\nLatencies: round trips in us (p99.9 us included); ");
+	else
+		printf("\n");
+	printf("'~' after [min-max]: the repetitions look bimodal\n"
+	       "(two clusters: compare rows of this run only).");
+	if (rr && !lat_only)
+		printf("  p50/flr, x tcp, x efd: ratios to this\n"
+		       "run's floor p50, tcp and eventfd rates; '*' marks a spinning mechanism "
+		       "compared with\na blocking one (the spinner pays with a busy CPU: see "
+		       "CPU%% and us/tr).");
+	printf("\n");
 }
 
 static void print_stream_table(struct point *pts, unsigned n)
@@ -685,6 +854,8 @@ static void add_records(struct vb_report *rep, struct point *pts, unsigned n, co
 			vb_record_param_str(rec, "process_mode", pt->vq.procs ? "procs" : "threads");
 			if (pt->vq.notify == VRQ_NOTIFY_HYBRID)
 				vb_record_param_int(rec, "spin_ns", pt->vq.spin_ns);
+		} else {
+			vb_record_param_str(rec, "process_mode", pt->p.procs ? "procs" : "threads");
 		}
 		vb_record_param_int(rec, "qsize", pt->p.qsize);
 		if (pt->stream) {
@@ -770,6 +941,10 @@ static void base_params(struct vb_params *p, const int cpu[2], unsigned qsize)
 	p->qsize = qsize;
 	p->numa_node = O.node;
 	p->lat_hist = true;
+	/* the baselines get vrq's process mode and memory policy (vrq's
+	 * points take theirs from struct vq_opts) */
+	p->procs = O.procs;
+	p->hugepages = O.hugepages;
 }
 
 static void vq_point(struct point *pt, enum vrq_ring_kind ring, enum vrq_notify_kind nk, bool evidx,
@@ -876,15 +1051,14 @@ static int finish(struct vb_report *rep, struct point *pts, unsigned n, const ch
 			vb_report_error(rep) ? vb_report_error(rep) : strerror(errno));
 		return 1;
 	}
-	if (O.csv) {
-		FILE *f = strcmp(O.csv, "-") ? fopen(O.csv, "w") : stdout;
+	if (O.csv_f) {
+		FILE *f = O.csv_f;
 
-		if (!f || vb_report_write_csv(rep, f) < 0) {
+		O.csv_f = NULL;
+		if (vb_report_write_csv(rep, f) < 0 || (f != stdout && fclose(f) != 0)) {
 			fprintf(stderr, "vrq-bench: --csv: cannot write %s\n", O.csv);
 			return 1;
 		}
-		if (f != stdout)
-			fclose(f);
 	}
 	return failed ? 1 : 0;
 }
@@ -901,7 +1075,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
+		print_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	mode_s = argv[1];
@@ -987,8 +1161,20 @@ int main(int argc, char **argv)
 				die("--batch", "%u is larger than the queue size %u", O.batches[bi],
 				    O.qsizes[qi]);
 	}
-	if (O.mode == M_BASELINES && O.procs)
-		die("--procs", "the baselines run in threads only");
+
+	/* Outputs first: a bad path must not cost a whole run's results. */
+	if (O.json) {
+		FILE *f = fopen(O.json, "w");
+
+		if (!f)
+			die("--json", "cannot write %s: %s", O.json, strerror(errno));
+		fclose(f);
+	}
+	if (O.csv) {
+		O.csv_f = strcmp(O.csv, "-") ? fopen(O.csv, "w") : stdout;
+		if (!O.csv_f)
+			die("--csv", "cannot write %s: %s", O.csv, strerror(errno));
+	}
 
 	if (vb_clock_init() < 0)
 		die(NULL, "no usable clock");
@@ -1034,10 +1220,20 @@ int main(int argc, char **argv)
 				O.cpus_set ? "explicit" : vb_placement_name(O.placement),
 				O.procs ? "procs" : "threads");
 
-	printf("vrq-bench %s: %s on CPUs %d,%d (%s), memory node %d, %s clock, %u rep(s) x ", mode_s,
-	       O.procs ? "two processes" : "two threads", cpu[0], cpu[1],
-	       O.cpus_set ? "explicit" : vb_placement_name(O.placement), O.node, vb_clock_source(),
-	       O.reps);
+	{
+		char mem[64];
+
+		if (O.node >= 0)
+			snprintf(mem, sizeof(mem), "memory on NUMA node %d%s", O.node,
+				 O.hugepages ? ", huge pages" : "");
+		else
+			snprintf(mem, sizeof(mem), "memory: default policy (no NUMA binding)%s",
+				 O.hugepages ? ", huge pages" : "");
+		printf("vrq-bench %s: %s on CPUs %d,%d (%s), %s, %s clock, %u rep(s) x ", mode_s,
+		       O.procs ? "two processes (vrq and baselines)" : "two threads", cpu[0], cpu[1],
+		       O.cpus_set ? "explicit" : vb_placement_name(O.placement), mem,
+		       vb_clock_source(), O.reps);
+	}
 	if (O.count)
 		printf("%" PRIu64 " transactions", O.count);
 	else
@@ -1079,8 +1275,10 @@ int main(int argc, char **argv)
 				  O.baselines ? O.baselines
 					      : "floor,spsc,eventfd,futex,pipe,socketpair,tcp,wfcq",
 				  cpu, false);
+		check_shared_cpu(pts, n, cpu);
 		run_all(pts, count_label(pts, n), mode_s);
 		print_rr_table(pts, n, O.mode == M_LAT);
+		print_legend(true, O.mode == M_LAT);
 		print_counters(pts, n);
 	} else {
 		/* stream, sweep, stream baselines */
@@ -1119,8 +1317,10 @@ int main(int argc, char **argv)
 										 vrq_notify_kind_name(O.notify[k]));
 								}
 		n = add_baselines(pts, n, O.baselines ? O.baselines : "spsc,wfcq", cpu, true);
+		check_shared_cpu(pts, n, cpu);
 		run_all(pts, n, mode_s);
 		print_stream_table(pts, n);
+		print_legend(false, false);
 		print_counters(pts, n);
 	}
 	rc = finish(rep, pts, n, mode_s);

@@ -133,6 +133,9 @@ static void vb_cal_sample(struct vb_cal_point *p)
 {
 	unsigned i;
 
+	/* every field set before the loop: the first bracket always wins, but
+	 * gcc -O3 cannot prove that (maybe-uninitialized in vb_cal_window) */
+	p->ns = p->tsc = 0;
 	p->err = UINT64_MAX;
 	for (i = 0; i < VB_CAL_BRACKETS; i++) {
 		uint64_t a = vb_mono_ns(), c = vrq_cycles(), b = vb_mono_ns();

@@ -10,7 +10,7 @@
  * stream: one-way; side 0 produces msg-byte items in batches of `batch`,
  *         side 1 consumes them.
  * Both sides run on their own pinned thread (cpu[0], cpu[1]; -1 = no
- * pinning).  A run ends after duration_ns, or after max_trans transactions
+ * pinning), or with procs in two processes sharing memory.  A run ends after duration_ns, or after max_trans transactions
  * (items for stream) when that is non-zero, whichever comes first.
  */
 #ifndef VB_RR_H
@@ -33,6 +33,8 @@ struct vb_params {
 	unsigned qsize;		/* ring/queue size where the mechanism has one */
 	int numa_node;		/* -1: default placement; else memory on this node */
 	bool lat_hist;		/* rr: record every round trip in the histogram */
+	bool procs;		/* the two sides in two processes (shared memory) */
+	bool hugepages;		/* shared memory on huge pages (falls back, says so) */
 };
 
 struct vb_result {

@@ -73,8 +73,11 @@ VRQ_ALWAYS_INLINE void vrq__mb(const enum vrq_domain d)
 #define VRQ__STR(x) VRQ__STR2(x)
 #define VRQ__SITE (__FILE__ ":" VRQ__STR(__LINE__))
 typedef const char *vrq__site_t;
+/** @brief Test hook (cache simulator builds only): clean [p, p+len). */
 void vrq_test_cache_clean(const void *p, size_t len, vrq__site_t site);
+/** @brief Test hook (cache simulator builds only): invalidate [p, p+len). */
 void vrq_test_cache_inval(const void *p, size_t len, vrq__site_t site);
+/** @brief Test hook (cache simulator builds only): the simulated line size. */
 size_t vrq_test_cache_line(void);
 #define vrq__cache_clean(p, len, site) vrq_test_cache_clean(p, len, site)
 #define vrq__cache_inval(p, len, site) vrq_test_cache_inval(p, len, site)

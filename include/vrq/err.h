@@ -103,6 +103,36 @@ const char *vrq_strerror(int err);
 /** @brief 1 if @p err (either sign) is a peer error code, else 0. */
 int vrq_err_is_peer(int err);
 
+/*
+ * Why init refuses a configuration.  Init returns -VRQ_EINVAL or
+ * -VRQ_ENOTSUP for a dozen different mistakes (size, a NULL or misaligned
+ * area, overlapping areas, domain, features, the NONCOH line rule, the
+ * indirect pool, the device's memory map); these name the first one, as a
+ * constant one-line text, or return NULL when the matching init would
+ * accept @p cfg (it may still fail with -VRQ_ENOMEM).  They make the same
+ * checks as init, in the same order, and change nothing:
+ *
+ *     rc = vrq_split_drv_init(&drv, &cfg);
+ *     if (rc < 0)
+ *             log("%s: %s", vrq_strerror(rc), vrq_split_drv_init_why(&cfg));
+ */
+struct vrq_split_cfg;
+struct vrq_packed_cfg;
+struct vrq_vq_cfg;
+
+/** @brief Why vrq_split_drv_init() refuses @p cfg, or NULL if it accepts it. */
+const char *vrq_split_drv_init_why(const struct vrq_split_cfg *cfg);
+/** @brief Why vrq_split_dev_init() refuses @p cfg, or NULL if it accepts it. */
+const char *vrq_split_dev_init_why(const struct vrq_split_cfg *cfg);
+/** @brief Why vrq_packed_drv_init() refuses @p cfg, or NULL if it accepts it. */
+const char *vrq_packed_drv_init_why(const struct vrq_packed_cfg *cfg);
+/** @brief Why vrq_packed_dev_init() refuses @p cfg, or NULL if it accepts it. */
+const char *vrq_packed_dev_init_why(const struct vrq_packed_cfg *cfg);
+/** @brief Why vrq_vq_drv_init() refuses @p cfg, or NULL if it accepts it. */
+const char *vrq_vq_drv_init_why(const struct vrq_vq_cfg *cfg);
+/** @brief Why vrq_vq_dev_init() refuses @p cfg, or NULL if it accepts it. */
+const char *vrq_vq_dev_init_why(const struct vrq_vq_cfg *cfg);
+
 #ifdef __cplusplus
 }
 #endif

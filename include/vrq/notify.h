@@ -215,6 +215,7 @@ int vrq_notify_eventfd(int *fd);
  *         missing), -VRQ_EPEERGONE (cfg->peer_pid already gone).
  */
 int vrq_notify_init(struct vrq_notifier *n, const struct vrq_notify_cfg *cfg);
+/** @brief Release what init created (the pidfd); the caller closes cfg->fd. */
 void vrq_notify_fini(struct vrq_notifier *n);
 
 /** @brief Receiver: watch process @p pid (pidfd) from now on. */
@@ -292,6 +293,8 @@ void vrq__notify_adapt(struct vrq_notifier *n, uint64_t waited_ns);
  * Inline so that a test's VRQ_TEST_HOOK(wait_armed / wait_block) reaches
  * it; the blocking itself is the backend's (out of line).
  *
+ * @param n the receiving side's notifier
+ * @param w the queue's peek / arm / disarm
  * @param timeout_ns relative timeout, or 0 for none
  * @return 0, -VRQ_ETIMEDOUT, -VRQ_EPEERGONE, -errno of a failed system call
  */

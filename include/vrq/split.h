@@ -96,8 +96,10 @@ int vrq_split_layout_calc(uint16_t size, size_t area_align, struct vrq_split_lay
  * Attach with vrq_split_ring_at(mem, l), or vrq_vq_split_areas() for
  * vrq_vq_cfg.areas.
  *
+ * @param size queue size, a power of two in [1, 32768]
  * @param queue_align a power of two in [4, 65536]: smaller values put the
  *        used ring off its 4-byte spec alignment for most sizes.
+ * @param l filled with the offsets and sizes
  * @return 0 or -VRQ_EINVAL (size not a power of two in [1, 32768], bad align).
  */
 int vrq_split_layout_legacy(uint16_t size, size_t queue_align, struct vrq_split_layout *l);

@@ -143,10 +143,19 @@ int vrq_vq_drv_init(struct vrq_vq_drv *vq, const struct vrq_vq_cfg *cfg);
  * @return 0, -VRQ_EINVAL, -VRQ_ENOTSUP, -VRQ_ENOMEM.
  */
 int vrq_vq_dev_init(struct vrq_vq_dev *vq, const struct vrq_vq_cfg *cfg);
+/** @brief Free what init allocated (private state when cfg->priv was NULL). */
 void vrq_vq_drv_fini(struct vrq_vq_drv *vq);
+/** @brief Free what init allocated (private state when cfg->priv was NULL). */
 void vrq_vq_dev_fini(struct vrq_vq_dev *vq);
+/**
+ * @brief After a reset or a broken queue: hand back the token of one buffer
+ *        still in flight per call (vrq_split_drv_detach()).
+ * @return 1 with *@p token set, 0 when none is left.
+ */
 int vrq_vq_drv_detach(struct vrq_vq_drv *vq, void **token);
+/** @brief Queue reset, driver side: the ring as after init (detach first). */
 void vrq_vq_drv_reset(struct vrq_vq_drv *vq);
+/** @brief Queue reset, device side: forget every popped chain, clear broken. */
 void vrq_vq_dev_reset(struct vrq_vq_dev *vq);
 
 /**

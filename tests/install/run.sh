@@ -5,8 +5,11 @@
 #   1. cmake --install the build tree into a temporary prefix
 #   2. check the installed layout (headers, arch/, libs, cmake config, vrq.pc)
 #   3. build + run consumers with find_package(vrq): static, shared, headers
-#   4. build + run a consumer with pkg-config --cflags --libs vrq
+#   4. build + run a consumer with pkg-config --cflags --libs vrq: shared
+#      with the rpath README advises (no LD_LIBRARY_PATH), and static
+#      (libvrq.a + pkg-config --static); vrq-transport.pc likewise
 #   5. build + run a header-only consumer with only -I<prefix>/include
+#   6. the functions README says need libvrq are exactly libvrq's symbols
 #
 # Environment (set by ctest): VRQ_BUILD_DIR VRQ_SOURCE_DIR VRQ_CMAKE
 # VRQ_CMAKE_GENERATOR VRQ_CC VRQ_CONFIG VRQ_LIBDIR VRQ_INCLUDEDIR VRQ_CMAKEDIR
@@ -87,6 +90,13 @@ fi
 for exe in consumer_static consumer_shared consumer_headers; do
 	"$tmp/cmake-build/$exe" || fail "$exe exited $?"
 done
+if [ -e "$prefix/$LIBDIR/libvrq_transport.a" ]; then
+	"$tmp/cmake-build/consumer_transport" || fail "consumer_transport exited $?"
+	# the exported target must not name the build machine's libnuma path
+	if grep -q 'libnuma\.so' "$prefix/$CMAKEDIR"/vrqTargets*.cmake; then
+		fail "vrqTargets.cmake hard-codes a libnuma path"
+	fi
+fi
 # The shared consumer must really use the installed libvrq.so.
 if command -v ldd >/dev/null 2>&1; then
 	ldd "$tmp/cmake-build/consumer_shared" | grep -q "$prefix/$LIBDIR/libvrq.so" ||
@@ -120,6 +130,39 @@ done
 	fail "pkg-config consumer build"
 "$tmp/pc_consumer" || fail "pc_consumer exited $?"
 
+# What README advises for a prefix outside the loader's path: an rpath.
+pc_libdir=$(pkg-config --variable=libdir vrq) || fail "pkg-config --variable=libdir vrq"
+# shellcheck disable=SC2086,SC2046
+"$VRQ_CC" $WARN $EXTRA -O2 "$HERE/consumer.c" -o "$tmp/pc_consumer_rpath" \
+	$(pkg-config --cflags --libs vrq) -Wl,-rpath,"$pc_libdir" || fail "pkg-config rpath consumer build"
+env -u LD_LIBRARY_PATH "$tmp/pc_consumer_rpath" || fail "pc_consumer_rpath (no LD_LIBRARY_PATH) exited $?"
+
+# Static: libvrq.a by path plus what Libs.private lists.
+pc_static_all=$(pkg-config --static --libs vrq) || fail "pkg-config --static --libs vrq"
+pc_static_libs=""
+for flag in $pc_static_all; do
+	[ "$flag" = -lvrq ] || pc_static_libs="$pc_static_libs $flag"
+done
+# shellcheck disable=SC2086,SC2046
+"$VRQ_CC" $WARN $EXTRA -O2 "$HERE/consumer.c" -o "$tmp/pc_consumer_static" \
+	$(pkg-config --cflags vrq) "$pc_libdir/libvrq.a" $pc_static_libs || fail "pkg-config static consumer build"
+if command -v ldd >/dev/null 2>&1 && ldd "$tmp/pc_consumer_static" | grep -q 'libvrq\.so'; then
+	fail "pc_consumer_static loads libvrq.so"
+fi
+env -u LD_LIBRARY_PATH "$tmp/pc_consumer_static" || fail "pc_consumer_static exited $?"
+
+if [ -e "$prefix/$LIBDIR/libvrq_transport.a" ]; then
+	step "pkg-config vrq-transport consumer"
+	[ -e "$prefix/$LIBDIR/pkgconfig/vrq-transport.pc" ] || fail "vrq-transport.pc not installed"
+	pc_tlibs=$(pkg-config --libs vrq-transport) || fail "pkg-config --libs vrq-transport"
+	echo "pkg-config: vrq-transport libs='$pc_tlibs'"
+	# shellcheck disable=SC2086,SC2046
+	"$VRQ_CC" $WARN $EXTRA -O2 "$HERE/transport_consumer.c" -o "$tmp/pc_transport" \
+		$(pkg-config --cflags --libs vrq-transport) -Wl,-rpath,"$pc_libdir" ||
+		fail "pkg-config vrq-transport consumer build"
+	env -u LD_LIBRARY_PATH "$tmp/pc_transport" || fail "pc_transport exited $?"
+fi
+
 step "header-only consumer (no libvrq)"
 hdr_defs=""
 if [ "${VRQ_ARCH_GENERIC:-0}" = 1 ]; then
@@ -135,5 +178,20 @@ done
 # shellcheck disable=SC2086
 "$VRQ_CC" -std=c11 $WARN $EXTRA -O2 $hdr_defs -I"$prefix/$INCLUDEDIR" -c \
 	"$HERE/header_only.c" -o "$tmp/header_only_c11.o" || fail "header-only consumer build (-std=c11)"
+
+step "README's list of what needs libvrq = libvrq's functions"
+# README.md, between the vrq-lib-functions markers: one name per line.
+if command -v nm >/dev/null 2>&1; then
+	sed -n '/<!-- vrq-lib-functions -->/,/<!-- \/vrq-lib-functions -->/p' "$VRQ_SOURCE_DIR/README.md" |
+		grep -oE '^vrq_[a-z0-9_]+' | sort -u >"$tmp/readme-funcs"
+	[ -s "$tmp/readme-funcs" ] || fail "README.md has no vrq-lib-functions list"
+	nm -g --defined-only "$prefix/$LIBDIR/libvrq.a" | awk '$2 == "T" { print $3 }' |
+		grep -v '^vrq_ffi_' | sort -u >"$tmp/lib-funcs"
+	if ! diff -u "$tmp/readme-funcs" "$tmp/lib-funcs"; then
+		fail "README.md's list of library functions differs from libvrq.a (- README, + library)"
+	fi
+else
+	echo "install_consumer: nm not found, list check skipped"
+fi
 
 echo "install_consumer: ok"

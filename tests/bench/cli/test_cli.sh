@@ -64,6 +64,80 @@ else
 	fail "topo: $(head -3 "$TMP/topo.out")"
 fi
 
+# procs: the baselines run in processes too, with exact counts
+run count_procs rr -n 2000 -w 0 --reps 1 --threshold 1 --procs --notify eventfd --baseline pipe,futex,spsc
+for m in vrq-split-eventfd baseline:pipe baseline:futex baseline:spsc; do
+	t=$(json_counter "$TMP/count_procs.json" "$m" trans)
+	[ "${t:-0}" = 2000 ] || fail "count_procs: $m trans=$t, expected 2000"
+done
+for m in baseline:pipe baseline:futex baseline:spsc; do
+	tr -d ' \n' <"$TMP/count_procs.json" | sed 's/{"mechanism"/\n&/g' | grep "^{\"mechanism\":\"$m\"" |
+		grep -q '"process_mode":"procs"' || fail "count_procs: $m not recorded as procs"
+done
+grep -q "two processes (vrq and baselines)" "$TMP/count_procs.out" ||
+	fail "count_procs: header does not say both run in two processes"
+
+# --- output: units and legend ----------------------------------------------------
+out=$TMP/rr.out
+grep -q "p99.9 us" "$out" || fail "rr: p99.9 column has no unit"
+grep -q "Latencies: round trips in us" "$out" || fail "rr: no latency unit legend"
+grep -q "'~' after \[min-max\]" "$out" || fail "rr: '~' not explained"
+grep -q "memory: default policy (no NUMA binding)" "$out" || fail "rr: memory policy not spelled out"
+grep -q "memory node -1" "$out" && fail "rr: prints 'memory node -1'"
+# the floor spins, tcp blocks: floor's x tcp is starred, its p50/flr is not;
+# tcp's p50/flr is starred (blocking over spinning), its x tcp is not
+read -r -a fl < <(grep '^baseline floor' "$out")
+read -r -a tc < <(grep '^baseline tcp' "$out")
+n=${#fl[@]}
+[[ ${fl[n - 3]} =~ ^[0-9.]+$ && ${fl[n - 2]} =~ ^[0-9.]+\*$ ]] ||
+	fail "rr: floor ratios '${fl[n - 3]} ${fl[n - 2]}', expected unstarred p50/flr, starred x tcp"
+n=${#tc[@]}
+[[ ${tc[n - 3]} =~ ^[0-9.]+\*$ && ${tc[n - 2]} =~ ^[0-9.]+$ ]] ||
+	fail "rr: tcp ratios '${tc[n - 3]} ${tc[n - 2]}', expected starred p50/flr, unstarred x tcp"
+[ -n "${fl[0]:-}" ] && [ -n "${tc[0]:-}" ] && echo "ok: units, legend and spinning/blocking marks"
+
+# --- help ------------------------------------------------------------------------
+"$BENCH" --help >"$TMP/help.out" 2>&1 || fail "--help exited non-zero"
+grep -q '%%' "$TMP/help.out" && fail "--help prints a literal %%"
+grep -q '2% of the machine' "$TMP/help.out" || fail "--help lacks '2% of the machine'"
+help_mode() { # MODE MUST_HAVE MUST_NOT_HAVE
+	"$BENCH" "$1" --help >"$TMP/help-$1.out" 2>&1 || fail "$1 --help exited non-zero"
+	head -1 "$TMP/help-$1.out" | grep -q "^Usage: vrq-bench $1" || fail "$1 --help: not the $1 usage"
+	grep -q -- "$2" "$TMP/help-$1.out" || fail "$1 --help lacks '$2'"
+	if [ -n "$3" ] && grep -q -- "$3" "$TMP/help-$1.out"; then
+		fail "$1 --help shows '$3'"
+	fi
+}
+help_mode rr "-r, --size" "--copy-mode"
+help_mode lat "-r, --size" "--msg"
+help_mode stream "--copy-mode" "-r, --size"
+help_mode sweep "--copy-mode" "-r, --size"
+help_mode baselines "--stream" "--notify"
+help_mode topo "Takes no options" "--json"
+echo "ok: per-mode help"
+
+# --- one CPU: spinning refused, blocking allowed, opt-in warns --------------------
+"$BENCH" rr --cpus 0,0 -n 200 -w 0 --reps 1 --threshold 1 --notify eventfd --baseline pipe \
+	>"$TMP/one.out" 2>"$TMP/one.err" || fail "rr --cpus 0,0 with blocking mechanisms only: exit $?"
+"$BENCH" rr --cpus 0,0 -n 20 -w 0 --reps 1 --threshold 1 --notify poll --baseline none \
+	--allow-shared-cpu >"$TMP/one.out" 2>"$TMP/one.err" || fail "--allow-shared-cpu: exit $?"
+grep -q "WARNING: both sides share CPU 0" "$TMP/one.out" || fail "--allow-shared-cpu: no warning"
+
+# --- plot: distinct colours, microseconds --------------------------------------------
+PLOT=$(cd "$(dirname "$0")/../../.." && pwd)/bench/plot
+if VRQ_BENCH_VALIDATE=$VALIDATE bash "$PLOT" -n -o "$TMP" "$TMP/rr.json" >"$TMP/plot.gp" 2>&1; then
+	cdf=$(sed -n '/round-trip latency CDF/,/^plot /p' "$TMP/plot.gp" | grep '^[[:space:]]*plot ')
+	nser=$(grep -o ' title ' <<<"$cdf" | wc -l)
+	ncol=$(grep -o "lc rgb '#[0-9a-f]*' dt [0-9]*" <<<"$cdf" | sort -u | wc -l)
+	[ "$nser" -ge 6 ] && [ "$ncol" = "$nser" ] ||
+		fail "plot: $nser latency series with $ncol distinct colours"
+	grep -q "round-trip latency (us)" "$TMP/plot.gp" && grep -q '(\$1/1000.0)' <<<"$cdf" ||
+		fail "plot: the latency CDF is not in us"
+	echo "ok: plot ($nser series, $ncol colours, us)"
+else
+	fail "bench/plot -n: $(tail -2 "$TMP/plot.gp")"
+fi
+
 # --- counters against the transaction count ------------------------------------
 # one kick and one interrupt decision per round trip: at most 2 notifications
 for m in vrq-split-eventfd vrq-split-legacy-irq; do
@@ -139,6 +213,24 @@ bad "--placement" rr --placement nowhere
 bad "--reps" rr --reps 0
 bad "unknown option" rr --frob
 bad "needs a value" rr -l
+bad "out of range \[0, 3600\]" rr -w -1
+bad "--duration: 0 is out of range (0, 86400\]" rr -l 0
+bad "too large (at most 101)" rr --reps 1000
+bad "too large" rr -n 99999999999999999999999
+bad "too large" rr -l 1e400
+bad "--copy-mode: applies to stream and sweep only" rr --copy-mode copy
+bad "--copy-mode: applies to stream and sweep only" lat --copy-mode zero-copy
+bad "--msg: applies to stream" rr -m 64
+bad "--batch: applies to stream" lat -b 4
+bad "--size: applies to rr" stream -r 1,1
+bad "--stream: applies to baselines" rr --stream
+bad "--cpus: both sides on CPU 0" rr --cpus 0,0 --notify poll --baseline none
+bad "--allow-shared-cpu" stream --cpus 0,0 --baseline none
+# outputs are checked before anything is measured: nothing on stdout
+for o in --json --csv; do
+	bad "$o: cannot write $TMP/no/such/dir/out" rr $o "$TMP/no/such/dir/out" -l 5 --reps 5
+	[ -s "$TMP/bad.out" ] && fail "$o to a bad path: measured before failing: $(head -1 "$TMP/bad.out")"
+done
 # a placement the machine may lack: either it runs or it says why
 "$BENCH" rr --placement smt -l 0.05 -w 0 --reps 1 --baseline none --notify poll \
 	>"$TMP/smt.out" 2>"$TMP/smt.err"

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/perf/perfgate.c - the workload of the CI performance gate
+ * (scripts/perfgate.sh).
+ *
+ * One thread drives both roles of a split and a packed ring (queue size
+ * 256, EVENT_IDX, SMP domain) through N rounds; each round calls every
+ * operation below exactly once, each in its own non-inlined function so
+ * that callgrind's inclusive instruction count of the function, divided
+ * by N, is the cost of one operation:
+ *
+ *   pg_<ring>_add_publish       driver: add a 2-segment buffer, publish
+ *   pg_<ring>_kick_decision     driver: need_kick
+ *   pg_<ring>_pop_push_publish  device: pop, push, publish
+ *   pg_<ring>_irq_decision      device: need_notify
+ *   pg_<ring>_get_used          driver: get_used
+ *
+ * Everything is deterministic: the same binary and N give the same counts
+ * on every run, whatever else the machine does.
+ *
+ * -DVRQ_PERFGATE_INJECT=1 builds the same program with an extra full
+ * fence and a 256-byte copy in every operation: the regression the gate
+ * must catch (tests/perf/gate_catches.sh).
+ *
+ *   vrq-perfgate [N]      N rounds (default 10000); exit 0, or 1 on a
+ *                         wrong result (the ring misbehaved)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vrq/vrq.h>
+
+#define QSIZE 256
+#define BUF_DA 0x10000000ull
+#define BUF_BYTES (QSIZE * 128)
+
+#ifndef VRQ_PERFGATE_INJECT
+#define VRQ_PERFGATE_INJECT 0
+#endif
+
+#define PG_OP __attribute__((noinline)) void
+
+static unsigned char bufs[BUF_BYTES] __attribute__((aligned(64)));
+static struct vrq_mem mem;
+
+static struct vrq_split_drv sdrv;
+static struct vrq_split_dev sdev;
+static struct vrq_packed_drv pdrv;
+static struct vrq_packed_dev pdev;
+
+static struct vrq_seg segs[4];
+static struct vrq_chain chain;
+static unsigned long long errors, kicks, irqs;
+static uint64_t next_buf;
+
+#if VRQ_PERFGATE_INJECT
+static unsigned char inj_src[256], inj_dst[256];
+
+/* the injected regression: a full fence and a copy nobody needed */
+static inline void pg_inject(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(inj_dst, inj_src, sizeof(inj_dst));
+	__asm__ __volatile__("" : : "r"(inj_dst) : "memory");
+}
+#else
+static inline void pg_inject(void)
+{
+}
+#endif
+
+static void pg_sg(struct vrq_sg sg[2])
+{
+	uint64_t off = (next_buf++ % QSIZE) * 128;
+
+	sg[0].addr = BUF_DA + off;
+	sg[0].len = 64;
+	sg[1].addr = BUF_DA + off + 64;
+	sg[1].len = 64;
+}
+
+/* ---- split ----------------------------------------------------------------- */
+
+PG_OP pg_split_add_publish(void);
+PG_OP pg_split_kick_decision(void);
+PG_OP pg_split_pop_push_publish(void);
+PG_OP pg_split_irq_decision(void);
+PG_OP pg_split_get_used(void);
+
+PG_OP pg_split_add_publish(void)
+{
+	struct vrq_sg sg[2];
+
+	pg_inject();
+	pg_sg(sg);
+	if (vrq_split_drv_add(&sdrv, sg, 1, 1, &next_buf) != 0)
+		errors++;
+	vrq_split_drv_publish(&sdrv);
+}
+
+PG_OP pg_split_kick_decision(void)
+{
+	pg_inject();
+	kicks += vrq_split_drv_need_kick(&sdrv);
+}
+
+PG_OP pg_split_pop_push_publish(void)
+{
+	pg_inject();
+	if (vrq_split_dev_pop(&sdev, &chain) != 1 || chain.n != 2) {
+		errors++;
+		return;
+	}
+	if (vrq_split_dev_push(&sdev, chain.head, 64) != 0)
+		errors++;
+	vrq_split_dev_publish(&sdev);
+}
+
+PG_OP pg_split_irq_decision(void)
+{
+	pg_inject();
+	irqs += vrq_split_dev_need_notify(&sdev);
+}
+
+PG_OP pg_split_get_used(void)
+{
+	void *tok = NULL;
+	uint32_t len = 0;
+
+	pg_inject();
+	if (vrq_split_drv_get_used(&sdrv, &tok, &len) != 1 || len != 64 || tok != &next_buf)
+		errors++;
+}
+
+/* ---- packed ---------------------------------------------------------------- */
+
+PG_OP pg_packed_add_publish(void);
+PG_OP pg_packed_kick_decision(void);
+PG_OP pg_packed_pop_push_publish(void);
+PG_OP pg_packed_irq_decision(void);
+PG_OP pg_packed_get_used(void);
+
+PG_OP pg_packed_add_publish(void)
+{
+	struct vrq_sg sg[2];
+
+	pg_inject();
+	pg_sg(sg);
+	if (vrq_packed_drv_add(&pdrv, sg, 1, 1, &next_buf) != 0)
+		errors++;
+	vrq_packed_drv_publish(&pdrv);
+}
+
+PG_OP pg_packed_kick_decision(void)
+{
+	pg_inject();
+	kicks += vrq_packed_drv_need_kick(&pdrv);
+}
+
+PG_OP pg_packed_pop_push_publish(void)
+{
+	pg_inject();
+	if (vrq_packed_dev_pop(&pdev, &chain) != 1 || chain.n != 2) {
+		errors++;
+		return;
+	}
+	if (vrq_packed_dev_push(&pdev, chain.head, 64) != 0)
+		errors++;
+	vrq_packed_dev_publish(&pdev);
+}
+
+PG_OP pg_packed_irq_decision(void)
+{
+	pg_inject();
+	irqs += vrq_packed_dev_need_notify(&pdev);
+}
+
+PG_OP pg_packed_get_used(void)
+{
+	void *tok = NULL;
+	uint32_t len = 0;
+
+	pg_inject();
+	if (vrq_packed_drv_get_used(&pdrv, &tok, &len) != 1 || len != 64 || tok != &next_buf)
+		errors++;
+}
+
+/* ---- setup ----------------------------------------------------------------- */
+
+static void *ring_mem(size_t bytes)
+{
+	void *p = aligned_alloc(4096, (bytes + 4095) & ~(size_t)4095);
+
+	if (!p) {
+		fprintf(stderr, "vrq-perfgate: out of memory\n");
+		exit(2);
+	}
+	memset(p, 0, bytes);
+	return p;
+}
+
+static int setup(void)
+{
+	uint64_t feat = VRQ_FEATURE(VRQ_F_VERSION_1) | VRQ_FEATURE(VRQ_F_EVENT_IDX);
+	struct vrq_split_layout sl;
+	struct vrq_packed_layout pl;
+	struct vrq_split_cfg sc;
+	struct vrq_packed_cfg pc;
+	void *sring, *pring;
+	int rc;
+
+	vrq_mem_init(&mem);
+	rc = vrq_mem_add(&mem, 0, BUF_DA, bufs, sizeof(bufs), 0);
+	if (rc)
+		return rc;
+
+	if ((rc = vrq_split_layout_calc(QSIZE, 64, &sl)) != 0)
+		return rc;
+	sring = ring_mem(sl.total);
+	memset(&sc, 0, sizeof(sc));
+	sc.size = QSIZE;
+	sc.features = feat;
+	sc.domain = VRQ_DOM_SMP;
+	sc.ring = vrq_split_ring_at(sring, &sl);
+	sc.mem = &mem;
+	if ((rc = vrq_split_drv_init(&sdrv, &sc)) != 0 || (rc = vrq_split_dev_init(&sdev, &sc)) != 0)
+		return rc;
+
+	if ((rc = vrq_packed_layout_calc(QSIZE, 64, &pl)) != 0)
+		return rc;
+	pring = ring_mem(pl.total);
+	memset(&pc, 0, sizeof(pc));
+	pc.size = QSIZE;
+	pc.features = feat | VRQ_FEATURE(VRQ_F_RING_PACKED);
+	pc.domain = VRQ_DOM_SMP;
+	pc.ring = vrq_packed_ring_at(pring, &pl);
+	pc.mem = &mem;
+	if ((rc = vrq_packed_drv_init(&pdrv, &pc)) != 0 || (rc = vrq_packed_dev_init(&pdev, &pc)) != 0)
+		return rc;
+	vrq_chain_init(&chain, segs, 4);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n = 10000, i;
+	int rc;
+
+	if (argc > 2 || (argc == 2 && (n = strtoul(argv[1], NULL, 10)) == 0)) {
+		fprintf(stderr, "usage: vrq-perfgate [ROUNDS]\n");
+		return 2;
+	}
+	rc = setup();
+	if (rc) {
+		fprintf(stderr, "vrq-perfgate: setup: %s\n", vrq_strerror(rc));
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		pg_split_add_publish();
+		pg_split_kick_decision();
+		pg_split_pop_push_publish();
+		pg_split_irq_decision();
+		pg_split_get_used();
+		pg_packed_add_publish();
+		pg_packed_kick_decision();
+		pg_packed_pop_push_publish();
+		pg_packed_irq_decision();
+		pg_packed_get_used();
+	}
+	printf("vrq-perfgate: %lu rounds, %llu errors, %llu kicks, %llu interrupts, inject %d\n", n,
+	       errors, kicks, irqs, VRQ_PERFGATE_INJECT);
+	return errors ? 1 : 0;
+}
