@@ -1760,7 +1760,7 @@ int vrq_mmio_drv_wait(struct vrq_mmio_drv *v, unsigned qi, uint64_t timeout_ns)
 	if (n->kind == VRQ_NOTIFY_HYBRID) {
 		struct vrq_notify_waitable w = {used_ready, used_ready, vec_disarm, &ctx};
 
-		rc = vrq__notify_spin(n, &w, start, deadline);
+		rc = vrq__notify_spin(n, &w, start, deadline, false);
 		if (rc == 1)
 			return 0;
 		if (rc < 0)
