@@ -407,6 +407,7 @@ struct vrq_mmio_dev {
  * @return 0, -VRQ_EINVAL (bad config), or the notifier's error.
  */
 int vrq_mmio_dev_init(struct vrq_mmio_dev *d, const struct vrq_mmio_dev_cfg *cfg);
+/** @brief Release the device's notifiers and queues. */
 void vrq_mmio_dev_fini(struct vrq_mmio_dev *d);
 
 /**
@@ -540,6 +541,7 @@ struct vrq_mmio_drv {
  *         magic or version, msg says which), or a notifier error.
  */
 int vrq_mmio_drv_init(struct vrq_mmio_drv *v, const struct vrq_mmio_drv_cfg *cfg);
+/** @brief Release the driver's notifiers and queues. */
 void vrq_mmio_drv_fini(struct vrq_mmio_drv *v);
 
 /** @brief Register read (a modelled trap).  Only the read-side effect-free registers. */

@@ -345,6 +345,7 @@ VRQ_INLINE int vrq__notify_wait(struct vrq_notifier *n, const struct vrq_notify_
 	}
 }
 
+/** @brief The wait loop for a receiver that may sleep: see vrq__notify_wait(). */
 VRQ_INLINE int vrq_notify_wait(struct vrq_notifier *n, const struct vrq_notify_waitable *w,
 			       uint64_t timeout_ns)
 {

@@ -429,8 +429,11 @@ void vrq_rpmsg_destroy_ept(struct vrq_rpmsg_ept *ept);
  *         runs on one (not from a callback: it would wait for itself). */
 void vrq_rpmsg_barrier(struct vrq_rpmsg *r);
 
+/** @brief The endpoint's local address. */
 uint32_t vrq_rpmsg_ept_addr(const struct vrq_rpmsg_ept *ept);
+/** @brief The endpoint's bound destination, or VRQ_RPMSG_ADDR_ANY. */
 uint32_t vrq_rpmsg_ept_dst(const struct vrq_rpmsg_ept *ept);
+/** @brief The bus the endpoint belongs to. */
 struct vrq_rpmsg *vrq_rpmsg_ept_bus(const struct vrq_rpmsg_ept *ept);
 
 /**
@@ -492,8 +495,9 @@ int vrq_rpmsg_release(struct vrq_rpmsg *r, uint32_t token);
 void vrq_rpmsg_get_stats(const struct vrq_rpmsg *r, struct vrq_rpmsg_stats *st);
 /** @brief Payload bytes per message (buf_size - 16; remote: of the last host buffer seen, or 496). */
 uint32_t vrq_rpmsg_payload_max(const struct vrq_rpmsg *r);
-/** @brief The bus's queues, for counters (ring stats) or custom notification. */
+/** @brief Host: vring @p i's driver queue (NULL on a remote), for counters or custom notification. */
 struct vrq_vq_drv *vrq_rpmsg_drv_vq(struct vrq_rpmsg *r, unsigned i);
+/** @brief Remote: vring @p i's device queue (NULL on a host). */
 struct vrq_vq_dev *vrq_rpmsg_dev_vq(struct vrq_rpmsg *r, unsigned i);
 /** @brief Number of endpoints (the name-service one included). */
 unsigned vrq_rpmsg_ept_count(const struct vrq_rpmsg *r);
