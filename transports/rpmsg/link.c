@@ -68,6 +68,20 @@ static int init_notifiers(struct vrq_rpmsg_link *l)
 	return 0;
 }
 
+/* Both ends: notifiers, then the two memory maps (the whole region for
+ * ring addresses, the buffer area alone for message buffers). */
+static int finish(struct vrq_rpmsg_link *l)
+{
+	int rc = init_notifiers(l);
+
+	if (!rc)
+		rc = vrq_mem_add(&l->mem_all, 0, l->da_base, l->base, l->shm.size, 0);
+	if (!rc)
+		rc = vrq_mem_add(&l->mem_bufs, 1, l->da_base + l->off_bufs, l->base + l->off_bufs,
+				 (uint64_t)(l->num_rx + l->num_tx) * l->cfg.buf_size, 0);
+	return rc;
+}
+
 static uint64_t vring_bytes(uint16_t num, uint32_t align)
 {
 	struct vrq_split_layout sl;
@@ -147,13 +161,7 @@ int vrq_rpmsg_link_create(struct vrq_rpmsg_link *l, const struct vrq_rpmsg_link_
 			if (rc)
 				goto fail;
 		}
-	rc = init_notifiers(l);
-	if (rc)
-		goto fail;
-	rc = vrq_mem_add(&l->mem_all, 0, l->da_base, l->base, l->shm.size, 0);
-	if (!rc)
-		rc = vrq_mem_add(&l->mem_bufs, 1, l->da_base + l->off_bufs, l->base + l->off_bufs,
-				 (uint64_t)(l->num_rx + l->num_tx) * l->cfg.buf_size, 0);
+	rc = finish(l);
 	if (rc)
 		goto fail;
 	return 0;
@@ -186,12 +194,7 @@ int vrq_rpmsg_link_attach(struct vrq_rpmsg_link *l, const struct vrq_rpmsg_link 
 			goto fail;
 		}
 	}
-	rc = init_notifiers(l);
-	if (!rc)
-		rc = vrq_mem_add(&l->mem_all, 0, l->da_base, l->base, l->shm.size, 0);
-	if (!rc)
-		rc = vrq_mem_add(&l->mem_bufs, 1, l->da_base + l->off_bufs, l->base + l->off_bufs,
-				 (uint64_t)(l->num_rx + l->num_tx) * l->cfg.buf_size, 0);
+	rc = finish(l);
 	if (rc)
 		goto fail;
 	return 0;
