@@ -132,6 +132,8 @@ struct vrq_rpmsg {
 
 /* ---- small helpers --------------------------------------------------------- */
 
+/* rx_lock: the acquire exchange pairs with the release store in
+ * spin_unlock() of the previous holder. */
 static void spin_lock(int *l)
 {
 	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
@@ -992,9 +994,7 @@ int vrq_rpmsg_wait(struct vrq_rpmsg *r, uint64_t timeout_ns)
 
 int vrq_rpmsg_release(struct vrq_rpmsg *r, uint32_t token)
 {
-	uint32_t n = host(r) ? r->num_rx : r->rx_qsize;
-
-	if (!r || token >= n)
+	if (!r || token >= (host(r) ? r->num_rx : r->rx_qsize))
 		return -EINVAL;
 	for (;;) {
 		uint8_t st = __atomic_load_n(&r->rx_held[token], __ATOMIC_ACQUIRE);
