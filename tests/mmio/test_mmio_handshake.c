@@ -92,7 +92,10 @@ static int run_threads(enum vrq_notify_kind kind, enum vrq_mmio_irq irq, bool pa
 		CHECK_EQ_OUT(r.drv.st.acks, r.drv.st.status_reads - r.drv.st.status_empty);
 		/* every handler run looks at both queues */
 		CHECK_EQ_OUT(r.drv.st.scans, 2 * r.drv.st.status_reads);
-		CHECK_OUT(r.drv.st.status_reads > 0);
+		/* a blocking receiver takes the line and reads the status; a
+		 * hybrid one may find every answer while it spins */
+		if (kind != VRQ_NOTIFY_HYBRID && kind != VRQ_NOTIFY_POLL)
+			CHECK_OUT(r.drv.st.status_reads > 0);
 	}
 	/* a second life: reset, the same again, counts kept */
 	CHECK_EQ_OUT(vrq_mmio_drv_reinit(&r.drv), 0);
