@@ -247,8 +247,8 @@ static void mb_round_get_used(struct mb_ring *b, unsigned k, struct vrq_micro_ti
 	mb_push(b, k);
 	mb_start(&s);
 	for (unsigned i = 0; i < k; i++) {
-		void *tok;
-		uint32_t len;
+		void *tok = NULL;
+		uint32_t len = 0;
 		int rc = vrq_vq_drv_get_used(&b->drv, &tok, &len);
 
 		if (VRQ_UNLIKELY(rc != 1 || tok != mb_tok(i)))

@@ -424,7 +424,7 @@ static int predict(const struct fm *m, int mode, uint64_t ev, uint64_t dis, uint
 /* Add one buffer of @nseg writable segments; *added = 0 on (predicted) ENOSPC. */
 static int fm_add_n(struct fm *m, unsigned nseg, int *added)
 {
-	struct vrq_sg sg[MAX_NSEG];
+	struct vrq_sg sg[MAX_NSEG] = {{0, 0}};
 	unsigned need = need_for(m, nseg), k;
 	struct fbuf *fb;
 	int rc;

@@ -1353,7 +1353,7 @@ static void drv_reclaim(struct vrq_mmio_drv *v, unsigned qi)
 {
 	struct vrq_mmio_drv_queue *q = &v->q[qi];
 	void *tok;
-	uint32_t len;
+	uint32_t len = 0;
 
 	if (!q->live)
 		return;

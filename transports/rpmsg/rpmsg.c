@@ -490,7 +490,7 @@ static int ns_rx(struct vrq_rpmsg_ept *self, const struct vrq_rpmsg_rx *m, void 
 static int tx_reclaim(struct vrq_rpmsg *r)
 {
 	struct vrq_vq_drv *q = &r->drv[r->txi];
-	void *tok;
+	void *tok = NULL;
 	int rc;
 
 	for (;;) {
@@ -916,8 +916,8 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 			int rc;
 
 			if (host(r)) {
-				void *tok;
-				uint32_t len;
+				void *tok = NULL;
+				uint32_t len = 0;
 
 				rc = vrq_vq_drv_get_used(&r->drv[r->rxi], &tok, &len);
 				if (rc <= 0) {
