@@ -4,7 +4,7 @@
  * host streams messages at their addresses.
  *
  * A churn thread keeps creating and destroying endpoints at 16 fixed
- * addresses, each with a freshly allocated context; after destroy it waits
+ * addresses (some in the bus's direct table, some beyond it), each with a freshly allocated context; after destroy it waits
  * for vrq_rpmsg_barrier() and then poisons and frees the context.  Every
  * callback checks its context is intact and that the message's address is
  * its own: a callback run after destroy + barrier, or on a freed endpoint,
@@ -19,7 +19,9 @@
 #include "vrq_test.h"
 
 #define NADDR 16u
-#define BASE 3000u
+/* half the addresses in the bus's direct table (below 2048), half only in
+ * its hash table */
+#define ADDR(i) ((i) % 2 ? 3000u + (uint32_t)(i) : 1500u + (uint32_t)(i))
 #define MAGIC 0x636875726e21ull
 
 struct ept_ctx {
@@ -89,9 +91,9 @@ static void *churn_thread(void *arg)
 			if (!ctx[i]) {
 				ctx[i] = calloc(1, sizeof(*ctx[i]));
 				ctx[i]->magic = MAGIC;
-				ctx[i]->addr = BASE + i;
+				ctx[i]->addr = ADDR(i);
 			}
-			ept[i] = vrq_rpmsg_create_ept(ch->bus, NULL, BASE + i, VRQ_RPMSG_ADDR_ANY, cb,
+			ept[i] = vrq_rpmsg_create_ept(ch->bus, NULL, ADDR(i), VRQ_RPMSG_ADDR_ANY, cb,
 						      NULL, ctx[i], &err);
 			if (!ept[i] && !ch->err)
 				ch->err = err;
@@ -141,7 +143,7 @@ int main(void)
 	churning = true;
 	/* at least n messages, and until 1000 create/destroy rounds ran */
 	for (i = 0; i < n || __atomic_load_n(&churn_rounds, __ATOMIC_ACQUIRE) < 1000; i++) {
-		uint32_t dst = BASE + (uint32_t)(i % NADDR);
+		uint32_t dst = ADDR(i % NADDR);
 
 		if (i % 1000 == 500)
 			dst = 4000; /* the self-destroying endpoint: delivered once */

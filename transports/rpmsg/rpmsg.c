@@ -4,20 +4,26 @@
  * (virtio driver) or remote (virtio device) role.
  *
  * Locks (never nested in the other order):
- *  - tx_lock (mutex): the TX queue and the TX buffer bookkeeping; one
- *    sender at a time, held across a blocking wait for a buffer.
+ *  - tx_lock (a futex mutex: one atomic exchange each way when nobody
+ *    waits): the TX queue and the TX buffer bookkeeping; one sender at a
+ *    time, held across a blocking wait for a buffer.
  *  - rx_lock (spinlock): the RX queue's ring operations, taken by the
  *    receive thread once to take a batch and once to return it, and by
  *    vrq_rpmsg_release() (any thread).  Callbacks run outside it.
  *  - ept_lock (mutex): endpoint creation/destruction and the name-service
  *    records; never taken on the per-message path.
- * Endpoint lookup on receive is lock-free: liburcu's RCU hash table.
+ * Endpoint lookup on receive is lock-free: liburcu's RCU hash table, with
+ * a direct RCU-protected table in front of it for addresses below
+ * EPT_DIRECT (the name service and the first dynamically allocated ones).
  */
 #define _GNU_SOURCE
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <urcu/urcu-bp.h>
 #include <urcu/rculfhash.h>
@@ -46,6 +52,8 @@ void __tsan_release(void *addr);
 #endif
 
 #define RX_BATCH 64u
+/* endpoints with an address below this are found with one load */
+#define EPT_DIRECT 2048u
 
 struct vrq_rpmsg_ept {
 	struct cds_lfht_node node;
@@ -97,7 +105,7 @@ struct vrq_rpmsg {
 	uint16_t num_rx, num_tx;
 
 	/* TX side (tx_lock) */
-	pthread_mutex_t tx_lock;
+	int tx_lock;		/* 0 free, 1 held, 2 held with waiters */
 	uint8_t *tx_state;	/* host: per TX buffer; remote: per head */
 	uint16_t *tx_free;	/* host: free TX buffers; remote: spare heads (reserved, released) */
 	unsigned tx_nfree;
@@ -119,6 +127,7 @@ struct vrq_rpmsg {
 	/* endpoints (ept_lock) */
 	pthread_mutex_t ept_lock;
 	struct cds_lfht *ht;
+	struct vrq_rpmsg_ept **direct; /* [EPT_DIRECT], RCU-protected, set under ept_lock */
 	struct vrq_rpmsg_ept *all;
 	unsigned nept;
 	uint32_t next_addr;
@@ -144,6 +153,32 @@ static void spin_lock(int *l)
 static void spin_unlock(int *l)
 {
 	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * tx_lock: a three-state futex mutex (Drepper, "Futexes Are Tricky",
+ * mutex3).  The acquire CAS / exchange pair with the release exchange in
+ * tx_unlock() of the previous holder.
+ */
+static void tx_lock(struct vrq_rpmsg *r)
+{
+	int c = 0;
+
+	if (__atomic_compare_exchange_n(&r->tx_lock, &c, 1, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED))
+		return;
+	if (c != 2)
+		c = __atomic_exchange_n(&r->tx_lock, 2, __ATOMIC_ACQUIRE);
+	while (c) {
+		(void)syscall(SYS_futex, &r->tx_lock, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+		c = __atomic_exchange_n(&r->tx_lock, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+static void tx_unlock(struct vrq_rpmsg *r)
+{
+	if (__atomic_exchange_n(&r->tx_lock, 0, __ATOMIC_RELEASE) == 2)
+		(void)syscall(SYS_futex, &r->tx_lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 static unsigned long addr_hash(uint32_t a)
@@ -195,11 +230,18 @@ static struct vrq_rpmsg_ept *lookup(struct vrq_rpmsg *r, uint32_t addr)
 	struct vrq_rpmsg_ept *e;
 
 	/* caller holds the RCU read lock */
-	cds_lfht_lookup(r->ht, addr_hash(addr), addr_match, &addr, &it);
-	n = cds_lfht_iter_get_node(&it);
-	if (!n)
-		return NULL;
-	e = caa_container_of(n, struct vrq_rpmsg_ept, node);
+	if (addr < EPT_DIRECT) {
+		/* pairs with the release store in vrq_rpmsg_create_ept() */
+		e = __atomic_load_n(&r->direct[addr], __ATOMIC_ACQUIRE);
+		if (!e)
+			return NULL;
+	} else {
+		cds_lfht_lookup(r->ht, addr_hash(addr), addr_match, &addr, &it);
+		n = cds_lfht_iter_get_node(&it);
+		if (!n)
+			return NULL;
+		e = caa_container_of(n, struct vrq_rpmsg_ept, node);
+	}
 	TSAN_ACQUIRE(e); /* pairs with TSAN_RELEASE in vrq_rpmsg_create_ept() */
 	/* pairs with the release store of live in create / destroy */
 	return __atomic_load_n(&e->live, __ATOMIC_ACQUIRE) ? e : NULL;
@@ -325,6 +367,9 @@ struct vrq_rpmsg_ept *vrq_rpmsg_create_ept(struct vrq_rpmsg *r, const char *name
 		*err = -EEXIST;
 		return NULL;
 	}
+	if (addr < EPT_DIRECT)
+		/* pairs with the acquire load in lookup() */
+		__atomic_store_n(&r->direct[addr], e, __ATOMIC_RELEASE);
 	e->next = r->all;
 	r->all = e;
 	r->nept++;
@@ -353,6 +398,8 @@ static bool unlink_ept(struct vrq_rpmsg *r, struct vrq_rpmsg_ept *e)
 	/* pairs with the acquire in lookup(): a receive thread that still
 	 * finds the node sees it dead and does not call it */
 	__atomic_store_n(&e->live, 0, __ATOMIC_RELEASE);
+	if (e->addr < EPT_DIRECT)
+		__atomic_store_n(&r->direct[e->addr], NULL, __ATOMIC_RELAXED);
 	rcu_read_lock_(r);
 	cds_lfht_del(r->ht, &e->node);
 	rcu_read_unlock_(r);
@@ -679,7 +726,7 @@ int vrq_rpmsg_send_offchannel(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, c
 		return -EINVAL;
 	if (len > 0xFFFFu)
 		return -EMSGSIZE;
-	pthread_mutex_lock(&r->tx_lock);
+	tx_lock(r);
 	rc = tx_get(r, &tb, timeout_ns);
 	if (!rc) {
 		if (len > tb.cap) {
@@ -690,7 +737,7 @@ int vrq_rpmsg_send_offchannel(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, c
 			rc = tx_commit(r, src, dst, tb.token, len, flags);
 		}
 	}
-	pthread_mutex_unlock(&r->tx_lock);
+	tx_unlock(r);
 	return rc;
 }
 
@@ -716,9 +763,9 @@ int vrq_rpmsg_get_tx_buffer(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uin
 
 	if (!r || !tb)
 		return -EINVAL;
-	pthread_mutex_lock(&r->tx_lock);
+	tx_lock(r);
 	rc = tx_get(r, tb, timeout_ns);
-	pthread_mutex_unlock(&r->tx_lock);
+	tx_unlock(r);
 	return rc;
 }
 
@@ -738,14 +785,14 @@ int vrq_rpmsg_send_nocopy(struct vrq_rpmsg_ept *e, uint32_t dst, struct vrq_rpms
 	if (!e || !tb || dst == VRQ_RPMSG_ADDR_ANY || (flags & ~VRQ_RPMSG_MORE))
 		return -EINVAL;
 	r = e->r;
-	pthread_mutex_lock(&r->tx_lock);
+	tx_lock(r);
 	if (!tx_token_ok(r, tb))
 		rc = -EINVAL;
 	else if (len > tb->cap)
 		rc = -EMSGSIZE;
 	else
 		rc = tx_commit(r, e->addr, dst, tb->token, len, flags);
-	pthread_mutex_unlock(&r->tx_lock);
+	tx_unlock(r);
 	if (!rc)
 		tb->data = NULL;
 	return rc;
@@ -757,12 +804,12 @@ int vrq_rpmsg_release_tx_buffer(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb)
 
 	if (!r || !tb)
 		return -EINVAL;
-	pthread_mutex_lock(&r->tx_lock);
+	tx_lock(r);
 	if (!tx_token_ok(r, tb))
 		rc = -EINVAL;
 	else
 		tx_unreserve(r, tb->token);
-	pthread_mutex_unlock(&r->tx_lock);
+	tx_unlock(r);
 	if (!rc)
 		tb->data = NULL;
 	return rc;
@@ -772,10 +819,10 @@ int vrq_rpmsg_flush(struct vrq_rpmsg *r)
 {
 	if (!r)
 		return -EINVAL;
-	pthread_mutex_lock(&r->tx_lock);
+	tx_lock(r);
 	if (r->tx_pending)
 		tx_publish(r);
-	pthread_mutex_unlock(&r->tx_lock);
+	tx_unlock(r);
 	return 0;
 }
 
@@ -790,7 +837,7 @@ int vrq_rpmsg_send_sbuf(struct vrq_rpmsg_ept *e, uint32_t dst, uint32_t txn, uin
 	if (!e || dst == VRQ_RPMSG_ADDR_ANY)
 		return -EINVAL;
 	r = e->r;
-	pthread_mutex_lock(&r->tx_lock);
+	tx_lock(r);
 	rc = tx_get(r, &tb, timeout_ns);
 	if (rc)
 		goto out;
@@ -805,7 +852,7 @@ int vrq_rpmsg_send_sbuf(struct vrq_rpmsg_ept *e, uint32_t dst, uint32_t txn, uin
 	vrq_sbuf_sync(r->sbuf_mem, refs, nref, flags, true);
 	rc = tx_commit(r, e->addr, dst, tb.token, (uint32_t)n, 0);
 out:
-	pthread_mutex_unlock(&r->tx_lock);
+	tx_unlock(r);
 	return rc;
 }
 
@@ -1072,6 +1119,8 @@ static void free_bus(struct vrq_rpmsg *r)
 		for (e = r->all; e; e = n) {
 			n = e->next;
 			__atomic_store_n(&e->live, 0, __ATOMIC_RELEASE);
+			if (e->addr < EPT_DIRECT)
+				__atomic_store_n(&r->direct[e->addr], NULL, __ATOMIC_RELAXED);
 			rcu_read_lock_(r);
 			cds_lfht_del(r->ht, &e->node);
 			rcu_read_unlock_(r);
@@ -1088,7 +1137,6 @@ static void free_bus(struct vrq_rpmsg *r)
 		else
 			vrq_vq_dev_fini(&r->dev[i]);
 	}
-	pthread_mutex_destroy(&r->tx_lock);
 	pthread_mutex_destroy(&r->ept_lock);
 	free(r->tx_state);
 	free(r->tx_free);
@@ -1098,6 +1146,7 @@ static void free_bus(struct vrq_rpmsg *r)
 	free(r->rx_slot);
 	free(r->rx_seg);
 	free(r->svc);
+	free(r->direct);
 	free(r);
 }
 
@@ -1146,7 +1195,6 @@ struct vrq_rpmsg *vrq_rpmsg_create(const struct vrq_rpmsg_cfg *cfg, int *err)
 	r->ns_priv = cfg->ns_priv;
 	r->max_svc = cfg->max_services ? cfg->max_services : 1024;
 	r->next_addr = VRQ_RPMSG_RESERVED_ADDRESSES;
-	pthread_mutex_init(&r->tx_lock, NULL);
 	pthread_mutex_init(&r->ept_lock, NULL);
 	for (i = 0; i < 2; i++) {
 		r->kick[i] = cfg->kick[i];
@@ -1226,6 +1274,9 @@ struct vrq_rpmsg *vrq_rpmsg_create(const struct vrq_rpmsg_cfg *cfg, int *err)
 		vrq_vq_dev_disable_kick(&r->dev[1]);
 	}
 
+	r->direct = calloc(EPT_DIRECT, sizeof(*r->direct));
+	if (!r->direct)
+		goto fail;
 	r->ht = cds_lfht_new_flavor(16, 16, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
 				    &urcu_bp_flavor, NULL);
 	if (!r->ht)
