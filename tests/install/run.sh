@@ -7,7 +7,8 @@
 #   3. build + run consumers with find_package(vrq): static, shared, headers
 #   4. build + run a consumer with pkg-config --cflags --libs vrq: shared
 #      with the rpath README advises (no LD_LIBRARY_PATH), and static
-#      (libvrq.a + pkg-config --static); vrq-transport.pc likewise
+#      (libvrq.a + pkg-config --static); vrq-transport.pc and vrq-rpmsg.pc
+#      likewise
 #   5. build + run a header-only consumer with only -I<prefix>/include
 #   6. the functions README says need libvrq are exactly libvrq's symbols
 #
@@ -97,6 +98,13 @@ if [ -e "$prefix/$LIBDIR/libvrq_transport.a" ]; then
 		fail "vrqTargets.cmake hard-codes a libnuma path"
 	fi
 fi
+if [ -e "$prefix/$LIBDIR/libvrq_rpmsg.a" ]; then
+	[ -e "$prefix/$LIBDIR/libvrq_rpmsg_wire.a" ] || fail "libvrq_rpmsg_wire.a not installed"
+	"$tmp/cmake-build/consumer_rpmsg" || fail "consumer_rpmsg exited $?"
+	if grep -q 'liburcu[-a-z]*\.so' "$prefix/$CMAKEDIR"/vrqTargets*.cmake; then
+		fail "vrqTargets.cmake hard-codes a liburcu path"
+	fi
+fi
 # The shared consumer must really use the installed libvrq.so.
 if command -v ldd >/dev/null 2>&1; then
 	ldd "$tmp/cmake-build/consumer_shared" | grep -q "$prefix/$LIBDIR/libvrq.so" ||
@@ -161,6 +169,18 @@ if [ -e "$prefix/$LIBDIR/libvrq_transport.a" ]; then
 		$(pkg-config --cflags --libs vrq-transport) -Wl,-rpath,"$pc_libdir" ||
 		fail "pkg-config vrq-transport consumer build"
 	env -u LD_LIBRARY_PATH "$tmp/pc_transport" || fail "pc_transport exited $?"
+fi
+
+if [ -e "$prefix/$LIBDIR/libvrq_rpmsg.a" ]; then
+	step "pkg-config vrq-rpmsg consumer"
+	[ -e "$prefix/$LIBDIR/pkgconfig/vrq-rpmsg.pc" ] || fail "vrq-rpmsg.pc not installed"
+	pc_rlibs=$(pkg-config --libs vrq-rpmsg) || fail "pkg-config --libs vrq-rpmsg"
+	echo "pkg-config: vrq-rpmsg libs='$pc_rlibs'"
+	# shellcheck disable=SC2086,SC2046
+	"$VRQ_CC" $WARN $EXTRA -O2 "$HERE/rpmsg_consumer.c" -o "$tmp/pc_rpmsg" \
+		$(pkg-config --cflags --libs vrq-rpmsg) -Wl,-rpath,"$pc_libdir" ||
+		fail "pkg-config vrq-rpmsg consumer build"
+	env -u LD_LIBRARY_PATH "$tmp/pc_rpmsg" || fail "pc_rpmsg exited $?"
 fi
 
 step "header-only consumer (no libvrq)"
