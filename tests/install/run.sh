@@ -159,28 +159,24 @@ if command -v ldd >/dev/null 2>&1 && ldd "$tmp/pc_consumer_static" | grep -q 'li
 fi
 env -u LD_LIBRARY_PATH "$tmp/pc_consumer_static" || fail "pc_consumer_static exited $?"
 
+# A static library with its own .pc file: build and run SOURCE with
+# pkg-config --cflags --libs PC (rpath, no LD_LIBRARY_PATH).
+pc_consumer() { # PC SOURCE
+	step "pkg-config $1 consumer"
+	[ -e "$prefix/$LIBDIR/pkgconfig/$1.pc" ] || fail "$1.pc not installed"
+	pc_xlibs=$(pkg-config --libs "$1") || fail "pkg-config --libs $1"
+	echo "pkg-config: $1 libs='$pc_xlibs'"
+	# shellcheck disable=SC2086,SC2046
+	"$VRQ_CC" $WARN $EXTRA -O2 "$HERE/$2" -o "$tmp/pc_$1" \
+		$(pkg-config --cflags --libs "$1") -Wl,-rpath,"$pc_libdir" ||
+		fail "pkg-config $1 consumer build"
+	env -u LD_LIBRARY_PATH "$tmp/pc_$1" || fail "pc_$1 exited $?"
+}
 if [ -e "$prefix/$LIBDIR/libvrq_transport.a" ]; then
-	step "pkg-config vrq-transport consumer"
-	[ -e "$prefix/$LIBDIR/pkgconfig/vrq-transport.pc" ] || fail "vrq-transport.pc not installed"
-	pc_tlibs=$(pkg-config --libs vrq-transport) || fail "pkg-config --libs vrq-transport"
-	echo "pkg-config: vrq-transport libs='$pc_tlibs'"
-	# shellcheck disable=SC2086,SC2046
-	"$VRQ_CC" $WARN $EXTRA -O2 "$HERE/transport_consumer.c" -o "$tmp/pc_transport" \
-		$(pkg-config --cflags --libs vrq-transport) -Wl,-rpath,"$pc_libdir" ||
-		fail "pkg-config vrq-transport consumer build"
-	env -u LD_LIBRARY_PATH "$tmp/pc_transport" || fail "pc_transport exited $?"
+	pc_consumer vrq-transport transport_consumer.c
 fi
-
 if [ -e "$prefix/$LIBDIR/libvrq_rpmsg.a" ]; then
-	step "pkg-config vrq-rpmsg consumer"
-	[ -e "$prefix/$LIBDIR/pkgconfig/vrq-rpmsg.pc" ] || fail "vrq-rpmsg.pc not installed"
-	pc_rlibs=$(pkg-config --libs vrq-rpmsg) || fail "pkg-config --libs vrq-rpmsg"
-	echo "pkg-config: vrq-rpmsg libs='$pc_rlibs'"
-	# shellcheck disable=SC2086,SC2046
-	"$VRQ_CC" $WARN $EXTRA -O2 "$HERE/rpmsg_consumer.c" -o "$tmp/pc_rpmsg" \
-		$(pkg-config --cflags --libs vrq-rpmsg) -Wl,-rpath,"$pc_libdir" ||
-		fail "pkg-config vrq-rpmsg consumer build"
-	env -u LD_LIBRARY_PATH "$tmp/pc_rpmsg" || fail "pc_rpmsg exited $?"
+	pc_consumer vrq-rpmsg rpmsg_consumer.c
 fi
 
 step "header-only consumer (no libvrq)"
