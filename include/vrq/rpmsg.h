@@ -27,11 +27,13 @@
  * Threads:
  *  - one thread receives (vrq_rpmsg_poll() / vrq_rpmsg_wait()) and runs the
  *    endpoint callbacks; the receive path takes no lock per message: the
- *    destination endpoint is looked up in a lock-free RCU hash table
- *    (liburcu cds_lfht, urcu-bp flavour, so no thread registration is
- *    needed);
- *  - any thread may send: senders are serialised by one mutex on the TX
- *    queue only, taken once per message (never shared with receive);
+ *    destination endpoint is found with one load in an RCU-protected
+ *    direct table for addresses below 2048, else in a lock-free RCU hash
+ *    table (liburcu cds_lfht, urcu-bp flavour, so no thread registration
+ *    is needed);
+ *  - any thread may send: senders are serialised by one lock (a futex
+ *    mutex) on the TX queue only, taken once per message (never shared
+ *    with receive);
  *  - any thread may create or destroy endpoints, concurrently with
  *    receive; a destroyed endpoint is freed after an RCU grace period, so a
  *    callback never sees freed memory; after vrq_rpmsg_destroy_ept()
