@@ -398,6 +398,8 @@ static bool unlink_ept(struct vrq_rpmsg *r, struct vrq_rpmsg_ept *e)
 	/* pairs with the acquire in lookup(): a receive thread that still
 	 * finds the node sees it dead and does not call it */
 	__atomic_store_n(&e->live, 0, __ATOMIC_RELEASE);
+	/* relaxed: a reader that still loads e sees live == 0 (the release
+	 * above) and e stays allocated until its grace period ends */
 	if (e->addr < EPT_DIRECT)
 		__atomic_store_n(&r->direct[e->addr], NULL, __ATOMIC_RELAXED);
 	rcu_read_lock_(r);
