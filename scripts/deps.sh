@@ -26,7 +26,7 @@ TEST_PKGS=(
 	gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
 	g++-aarch64-linux-gnu g++-riscv64-linux-gnu
 	libc6-dev-arm64-cross libc6-dev-riscv64-cross
-	qemu-user valgrind libcmocka-dev
+	qemu-user valgrind libcmocka-dev spin
 	clang
 )
 DOCS_PKGS=(doxygen)
