@@ -78,8 +78,8 @@ extern "C" {
  * then runs the heavy barrier given in the queue configuration after F3 /
  * F4, and the publisher's F1 / F2 is a compiler barrier.  Both sides must
  * be configured with the same flags, and both processes registered for the
- * barrier (vrq_notify_heavy_register()); a vrq_link does all of that for
- * the hybrid backend when the kernel allows it.
+ * barrier (vrq_notify_heavy_register()); a vrq_link does all of that when
+ * asked (VRQ_LINK_ASYM_FENCE: opt-in, link.h says why).
  */
 /** @brief A heavy barrier for VRQ_CFG_*_ASYM_FENCE: returns 0 once every
  *  CPU running a peer thread has executed a full barrier, < 0 if it could

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -62,6 +63,69 @@ static inline const char *nt_pattern_name(enum nt_pattern p)
 	return p == NT_PINGPONG ? "pingpong" : "stream";
 }
 
+/* ---- watchdog report ---------------------------------------------------------
+ * A wait that ran into its watchdog is either a lost wake-up (the work was
+ * there and nobody was told) or a peer that really did not run.  What both
+ * ends see says which: the ring's indices and suppression state read
+ * through this end's mapping, this end's private indices, the notifier
+ * counters and whether either eventfd holds an unread count. */
+/* thread mode: the device's link, for the driver's watchdog report */
+static struct vrq_link *nt_diag_dev;
+
+static inline int nt_fd_pending(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+static void nt_dump(const char *why, struct vrq_link *l, bool drv_side)
+{
+	const struct vrq_notify_stats *k = &l->kick.st, *i = &l->irq.st;
+
+	fprintf(stderr, "%s: %s\n", drv_side ? "driver" : "device", why);
+	if (drv_side && l->drv.kind == VRQ_RING_SPLIT) {
+		const struct vrq_split_drv *q = &l->drv.split;
+
+		fprintf(stderr,
+			"  split: avail flags=%u idx=%u  used flags=%u idx=%u  drv avail_pub=%u "
+			"last_used=%u\n",
+			vrq__read16(VRQ_DOM_SMP, &q->avail->flags), vrq__read16(VRQ_DOM_SMP, &q->avail->idx),
+			vrq__read16(VRQ_DOM_SMP, &q->used->flags), vrq__read16(VRQ_DOM_SMP, &q->used->idx),
+			q->avail_pub, q->last_used);
+	} else if (!drv_side && l->dev.kind == VRQ_RING_SPLIT) {
+		const struct vrq_split_dev *q = &l->dev.split;
+
+		fprintf(stderr,
+			"  split: avail flags=%u idx=%u  used flags=%u idx=%u  dev last_avail=%u "
+			"used_pub=%u\n",
+			vrq__read16(VRQ_DOM_SMP, &q->avail->flags), vrq__read16(VRQ_DOM_SMP, &q->avail->idx),
+			vrq__read16(VRQ_DOM_SMP, &q->used->flags), vrq__read16(VRQ_DOM_SMP, &q->used->idx),
+			q->last_avail, q->used_pub);
+	}
+	if (drv_side) {
+		const struct vrq_drv_stats *d = vrq_vq_drv_stats(&l->drv);
+
+		fprintf(stderr, "  drv ring: added=%" PRIu64 " completed=%" PRIu64 " kicks=%" PRIu64
+			" suppressed=%" PRIu64 "\n", d->added, d->completed, d->kicks,
+			d->kicks_suppressed);
+	} else {
+		const struct vrq_dev_stats *d = vrq_vq_dev_stats(&l->dev);
+
+		fprintf(stderr, "  dev ring: popped=%" PRIu64 " pushed=%" PRIu64 " notifies=%" PRIu64
+			" suppressed=%" PRIu64 "\n", d->popped, d->pushed, d->notifies,
+			d->notifies_suppressed);
+	}
+	fprintf(stderr,
+		"  kick: sent=%" PRIu64 " supp=%" PRIu64 " waits=%" PRIu64 " wake=%" PRIu64
+		" timeouts=%" PRIu64 " consumed=%" PRIu64 "  irq: sent=%" PRIu64 " supp=%" PRIu64
+		" waits=%" PRIu64 " wake=%" PRIu64 " timeouts=%" PRIu64 " consumed=%" PRIu64 "\n",
+		k->sent, k->suppressed, k->waits, k->wakeups, k->timeouts, k->consumed, i->sent,
+		i->suppressed, i->waits, i->wakeups, i->timeouts, i->consumed);
+	fprintf(stderr, "  eventfd count pending: kick %d irq %d\n", nt_fd_pending(l->kick_fd),
+		nt_fd_pending(l->irq_fd));
+}
+
 /* ---- device ----------------------------------------------------------------- */
 
 /* Serve until the driver closes (or dies): the wait then returns
@@ -75,7 +139,12 @@ static void nt_device(struct vrq_link *l, struct nt_dev_report *rep)
 
 	memset(rep, 0, sizeof(*rep));
 	for (;;) {
+		uint64_t timeouts = l->kick.st.timeouts;
+
 		rc = vrq_vq_dev_wait(&l->dev, &l->kick, NT_WATCHDOG_NS);
+		if (rc == 0 && l->kick.st.timeouts != timeouts)
+			nt_dump("the watchdog ended a wait a request was there for (lost kick?)", l,
+				false);
 		if (rc < 0) {
 			rep->wait_rc = rc;
 			break;
@@ -197,6 +266,7 @@ static int nt_driver(struct nt_drv *d, pid_t dev_pid)
 	struct vrq_link *l = d->l;
 	unsigned batch = cfg->pattern == NT_PINGPONG ? 1 : 16;
 	unsigned window = cfg->pattern == NT_PINGPONG ? 1 : cfg->qsize / 2u;
+	uint64_t timeouts;
 	int rc;
 
 	d->nslots = cfg->qsize;
@@ -229,14 +299,22 @@ static int nt_driver(struct nt_drv *d, pid_t dev_pid)
 		if (cfg->pattern == NT_STREAM && d->sent < cfg->count && d->sent - d->done < window &&
 		    !vrq_vq_drv_has_used(&l->drv))
 			continue;
+		timeouts = l->irq.st.timeouts;
 		rc = vrq_vq_drv_wait(&l->drv, &l->irq, NT_WATCHDOG_NS);
+		if (rc == 0 && l->irq.st.timeouts != timeouts)
+			nt_dump("the watchdog ended a wait a completion was there for (lost "
+				"interrupt?)", l, true);
 		if (rc < 0) {
 			d->wait_rc = rc;
-			if (rc == -VRQ_ETIMEDOUT)
+			if (rc == -VRQ_ETIMEDOUT) {
 				fprintf(stderr,
 					"driver: stuck %llu s with sent=%" PRIu64 " done=%" PRIu64
 					" (lost wake-up?)\n",
 					NT_WATCHDOG_NS / 1000000000ull, d->sent, d->done);
+				nt_dump("stuck", l, true);
+				if (nt_diag_dev)
+					nt_dump("(peer thread, racy read)", nt_diag_dev, false);
+			}
 			return -1;
 		}
 		if (nt_drv_reap(d) < 0)

@@ -152,6 +152,7 @@ static int run_one(const struct nt_cfg *cfg)
 		T_CHECK(dev.bufs != drv.bufs);
 		T_CHECK_EQ(dev.bufs_da, drv.bufs_da);
 		ta.dev = &dev;
+		nt_diag_dev = &dev;
 		T_CHECK(pthread_create(&th, NULL, nt_dev_thread, &ta) == 0);
 	}
 
@@ -167,6 +168,7 @@ static int run_one(const struct nt_cfg *cfg)
 		close(sv[0]);
 	} else {
 		pthread_join(th, NULL);
+		nt_diag_dev = NULL;
 		rep = ta.rep;
 	}
 	t1 = vrq_notify_now_ns();

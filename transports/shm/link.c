@@ -148,11 +148,11 @@ int vrq_link_create(struct vrq_link *l, const struct vrq_link_cfg *cfg)
 	h->off_irq = HDR_BYTES + sizeof(struct vrq_notify_shared);
 	h->off_ring = 2 * PAGE;
 	h->ring_bytes = ring_bytes;
-	/* the asymmetric fence (types.h): hybrid by default, any blocking
-	 * backend on request; this process must be reachable by the peer's
-	 * membarrier() */
+	/* the asymmetric fence (types.h), on request only, for any blocking
+	 * backend; this process must be reachable by the peer's membarrier().
+	 * Not the default for hybrid: link.h (VRQ_LINK_ASYM_FENCE) says why. */
 	if (cfg->notify != VRQ_NOTIFY_POLL && !(cfg->flags & VRQ_LINK_FULL_FENCE) &&
-	    (cfg->notify == VRQ_NOTIFY_HYBRID || (cfg->flags & VRQ_LINK_ASYM_FENCE))) {
+	    (cfg->flags & VRQ_LINK_ASYM_FENCE)) {
 		rc = vrq_notify_heavy_register();
 		if (rc == 0)
 			h->flags |= VRQ_LINK_HDR_ASYM_FENCE;
