@@ -47,6 +47,7 @@ struct nt_cfg {
 	uint16_t qsize;
 	uint32_t spin_ns;
 	uint64_t kill_after; /* death test: driver SIGKILLs the device after this many */
+	uint32_t link_flags; /* VRQ_LINK_ASYM_FENCE / VRQ_LINK_FULL_FENCE */
 };
 
 /* What the device reports back at the end (socket in process mode). */
@@ -339,6 +340,7 @@ static inline int nt_link_cfg(const struct nt_cfg *cfg, struct vrq_link_cfg *lc)
 	lc->notify = cfg->notify;
 	lc->block = VRQ_NOTIFY_EVENTFD;
 	lc->spin_ns = cfg->spin_ns;
+	lc->flags = cfg->link_flags;
 	lc->buf_bytes = (uint64_t)cfg->qsize * NT_SLOT;
 	return 0;
 }

@@ -120,9 +120,10 @@ static int run_one(const struct nt_cfg *cfg)
 	int sv[2] = {-1, -1}, rc, status;
 	uint64_t t0 = vrq_notify_now_ns(), t1;
 
-	snprintf(name, sizeof(name), "%s %s %s %s event_idx=%d", vrq_notify_kind_name(cfg->notify),
+	snprintf(name, sizeof(name), "%s %s %s %s event_idx=%d%s", vrq_notify_kind_name(cfg->notify),
 		 cfg->procs ? "procs" : "threads", nt_pattern_name(cfg->pattern),
-		 cfg->ring == VRQ_RING_PACKED ? "packed" : "split", cfg->event_idx);
+		 cfg->ring == VRQ_RING_PACKED ? "packed" : "split", cfg->event_idx,
+		 cfg->link_flags & VRQ_LINK_ASYM_FENCE ? " asym-fence" : "");
 	nt_link_cfg(cfg, &lc);
 	rc = vrq_link_create(&drv, &lc);
 	if (rc < 0) {
@@ -254,10 +255,21 @@ int main(int argc, char **argv)
 			count = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--spin-ns") && i + 1 < argc) {
 			cfg.spin_ns = (uint32_t)strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--fence") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "asym")) {
+				cfg.link_flags = VRQ_LINK_ASYM_FENCE;
+			} else if (!strcmp(argv[i], "full")) {
+				cfg.link_flags = VRQ_LINK_FULL_FENCE;
+			} else {
+				fprintf(stderr, "--fence: asym or full, not %s\n", argv[i]);
+				return 2;
+			}
 		} else {
 			fprintf(stderr,
 				"usage: %s --notify KIND [--mode threads|procs|all] "
-				"[--pattern pingpong|stream|all] [--count N] [--spin-ns NS (hybrid; 0 adaptive)]\n",
+				"[--pattern pingpong|stream|all] [--count N] [--spin-ns NS (hybrid; 0 adaptive)] "
+				"[--fence asym|full (link flags; default: the link's)]\n",
 				argv[0]);
 			return 2;
 		}
