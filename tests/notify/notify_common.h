@@ -302,9 +302,12 @@ static int nt_driver(struct nt_drv *d, pid_t dev_pid)
 			continue;
 		timeouts = l->irq.st.timeouts;
 		rc = vrq_vq_drv_wait(&l->drv, &l->irq, NT_WATCHDOG_NS);
-		if (rc == 0 && l->irq.st.timeouts != timeouts)
+		if (rc == 0 && l->irq.st.timeouts != timeouts) {
 			nt_dump("the watchdog ended a wait a completion was there for (lost "
 				"interrupt?)", l, true);
+			if (nt_diag_dev)
+				nt_dump("(peer thread, racy read)", nt_diag_dev, false);
+		}
 		if (rc < 0) {
 			d->wait_rc = rc;
 			if (rc == -VRQ_ETIMEDOUT) {
