@@ -92,6 +92,10 @@ static inline int echo_dev_serve(struct echo_dev *e)
 	vrq_vq_dev_publish(tx);
 	(void)vrq_mmio_dev_notify(e->d, ECHO_RXQ);
 	(void)vrq_mmio_dev_notify(e->d, ECHO_TXQ);
+	/* wake for TX buffers; for RX ones only while a TX chain waits for
+	 * one: the driver's RX refills then cost it no QueueNotify */
+	vrq_mmio_dev_set_wake_mask(e->d, e->tx_held ? (1u << ECHO_RXQ) | (1u << ECHO_TXQ)
+						    : 1u << ECHO_TXQ);
 	return rc < 0 ? rc : n;
 }
 

@@ -391,6 +391,7 @@ struct vrq_mmio_dev {
 	struct vrq_notifier vec[VRQ_MMIO_MAX_QUEUES];
 	uint8_t config[VRQ_MMIO_CONFIG_MAX]; /**< this side's copy */
 	uint32_t pending_events;	/**< queue bits taken from the doorbell word */
+	uint32_t wake_mask;		/**< queues whose buffers end vrq_mmio_dev_wait() (bit q) */
 	/* control queue */
 	bool ctl_live;
 	struct vrq_vq_dev ctl_req, ctl_evt;
@@ -414,13 +415,27 @@ void vrq_mmio_dev_fini(struct vrq_mmio_dev *d);
  * @brief Wait for work: serves the register mailbox and config events as
  *        they come, and returns once a live queue may have buffers (or at
  *        once if one has).  @p timeout_ns 0: none.
- * @return a mask of live queues (bit q) with buffers available or notified
- *         (0 only with @p poll_only), -VRQ_ETIMEDOUT, -VRQ_EPEERGONE.
+ * @return a mask of live queues (bit q) of the wake set
+ *         (vrq_mmio_dev_set_wake_mask()) with buffers available,
+ *         -VRQ_ETIMEDOUT, -VRQ_EPEERGONE.
  */
 int vrq_mmio_dev_wait(struct vrq_mmio_dev *d, uint64_t timeout_ns);
 /** @brief Serve what is pending (mailbox, config events) without blocking;
  *         returns the live queues that have buffers (mask). */
 int vrq_mmio_dev_poll(struct vrq_mmio_dev *d);
+
+/**
+ * @brief Choose the queues (bit q) whose buffers end vrq_mmio_dev_wait():
+ *        only those are armed for kicks when the device sleeps, so the
+ *        driver's kick decisions on the others say "suppress" and cost no
+ *        QueueNotify.  A device that takes buffers from a queue only when it
+ *        needs them (an RX queue it still holds buffers from, as vhost-net
+ *        enables RX notifications only once it runs out) leaves that queue
+ *        out until it does.  The default is every queue.  vrq_mmio_dev_wait()
+ *        then returns only queues of the set; vrq_mmio_dev_poll() still
+ *        reports every live queue with buffers.
+ */
+void vrq_mmio_dev_set_wake_mask(struct vrq_mmio_dev *d, uint32_t mask);
 
 /**
  * @brief The register state machine: apply a driver write of @p val at

@@ -786,6 +786,7 @@ int vrq_mmio_dev_init(struct vrq_mmio_dev *d, const struct vrq_mmio_dev_cfg *cfg
 	if (rc)
 		return rc;
 	d->cfg = *cfg;
+	d->wake_mask = UINT32_MAX;
 	d->sh = sh = cfg->sh;
 	d->offered = cfg->features | VRQ_FEATURE(VRQ_F_VERSION_1);
 	if (cfg->config_init)
@@ -889,11 +890,15 @@ static bool dev_w_ready(void *c)
 	if (__atomic_load_n(&d->sh->ext.dev_events, __ATOMIC_SEQ_CST))
 		return true;
 	for (i = 0; i < d->cfg.nqueues; i++)
-		if (d->q[i].live && vrq_vq_dev_has_avail(&d->q[i].vq))
+		if (d->q[i].live && (d->wake_mask & (1u << i)) &&
+		    vrq_vq_dev_has_avail(&d->q[i].vq))
 			return true;
 	return false;
 }
 
+/* Arms kicks on the queues of the wake set only: the others stay disarmed,
+ * so the driver's kick decisions for them say "suppress" and cost no
+ * QueueNotify (vrq_mmio_dev_set_wake_mask()). */
 static bool dev_w_arm(void *c)
 {
 	struct vrq_mmio_dev *d = (struct vrq_mmio_dev *)c;
@@ -901,7 +906,8 @@ static bool dev_w_arm(void *c)
 	unsigned i;
 
 	for (i = 0; i < d->cfg.nqueues; i++)
-		if (d->q[i].live && vrq_vq_dev_enable_kick(&d->q[i].vq))
+		if (d->q[i].live && (d->wake_mask & (1u << i)) &&
+		    vrq_vq_dev_enable_kick(&d->q[i].vq))
 			hit = true;
 	return hit || dev_w_ready(c);
 }
@@ -923,7 +929,7 @@ int vrq_mmio_dev_wait(struct vrq_mmio_dev *d, uint64_t timeout_ns)
 	int m, rc;
 
 	for (;;) {
-		m = vrq_mmio_dev_poll(d);
+		m = vrq_mmio_dev_poll(d) & (int)d->wake_mask;
 		if (m > 0)
 			return m;
 		if (deadline) {
@@ -938,6 +944,11 @@ int vrq_mmio_dev_wait(struct vrq_mmio_dev *d, uint64_t timeout_ns)
 		if (rc < 0)
 			return rc;
 	}
+}
+
+void vrq_mmio_dev_set_wake_mask(struct vrq_mmio_dev *d, uint32_t mask)
+{
+	d->wake_mask = mask;
 }
 
 int vrq_mmio_dev_notify(struct vrq_mmio_dev *d, unsigned qi)
