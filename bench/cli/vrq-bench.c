@@ -46,7 +46,11 @@ static const char usage_head[] =
 	"  lat        round-trip latency distribution only (longer warm-up)\n"
 	"  sweep      a matrix of stream points; one JSON record per point\n"
 	"  topo       print the topology and the CPU pairs each placement picks\n"
-	"  baselines  the baselines alone (rr, or stream with --stream)\n";
+	"  baselines  the baselines alone (rr, or stream with --stream)\n"
+	"  tune       sweep ring, queue size, batch, doorbell and spin budget here\n"
+	"             and print a recommendation with the measurements behind it\n"
+	"  rpmsg      RPMsg over vrq next to the raw split ring (vrq-bench rpmsg --help)\n"
+	"  mmio       virtio-mmio echo device, legacy interrupt vs per-queue vectors\n";
 
 static const char usage_common[] =
 	"\n"
@@ -114,6 +118,17 @@ static const char usage_baselines[] =
 	"  -r, --size REQ,RESP     rr request and response bytes (default 1,1)\n"
 	"  -m, --msg LIST, -b, --batch LIST   with --stream, as in stream mode\n";
 
+static const char usage_tune[] =
+	"\n"
+	"tune options:\n"
+	"      --phases LIST       ring,qsize,batch,notify,spin (default all, in this\n"
+	"                          order; each phase uses the choices of the ones before)\n"
+	"  -m, --msg N             stream message size for ring/qsize/batch (default 64)\n"
+	"  -r, --size REQ,RESP     rr sizes for notify/spin (default 1,1)\n"
+	"      --hybrid-block K    hybrid blocks on eventfd (default) or futex\n"
+	"  The vrq matrix options (--ring, --notify, -q, -b, --event-idx, --in-order,\n"
+	"  --indirect, --spin-ns, --copy-mode) are what tune sweeps: refused here.\n";
+
 static const char usage_examples[] =
 	"\n"
 	"Examples:\n"
@@ -123,7 +138,8 @@ static const char usage_examples[] =
 	"  vrq-bench stream -m 64,4096 -b 1,32 --ring split,packed\n"
 	"  vrq-bench lat --notify poll --reps 5 --baseline floor\n"
 	"  vrq-bench sweep -q 64,256 --event-idx on,off --in-order=on,off --json sweep.json\n"
-	"  vrq-bench topo\n";
+	"  vrq-bench topo\n"
+	"  vrq-bench tune --json tune.json            what to configure on this machine\n";
 
 static const char usage_output[] =
 	"\n"
@@ -143,7 +159,7 @@ static const char usage_topo[] =
 	"Print the machine's topology (hwloc) and the CPU pair each --placement\n"
 	"picks.  Takes no options.\n";
 
-enum mode { M_RR, M_STREAM, M_LAT, M_SWEEP, M_TOPO, M_BASELINES };
+enum mode { M_RR, M_STREAM, M_LAT, M_SWEEP, M_TOPO, M_BASELINES, M_TUNE };
 
 struct opts {
 	enum mode mode;
@@ -179,6 +195,8 @@ struct opts {
 	bool stream_baselines;
 	bool size_set;
 	bool allow_shared_cpu;
+	unsigned phases; /* tune: TUNE_* bits */
+	bool matrix_set; /* a vrq matrix option was given (tune refuses them) */
 	FILE *csv_f; /* opened before measuring */
 };
 
@@ -276,6 +294,38 @@ static unsigned parse_onoff(const char *opt, const char *s, bool out[2])
 	return n;
 }
 
+/* tune phases, in the order they run */
+enum {
+	TUNE_RING = 1u << 0,
+	TUNE_QSIZE = 1u << 1,
+	TUNE_BATCH = 1u << 2,
+	TUNE_NOTIFY = 1u << 3,
+	TUNE_SPIN = 1u << 4,
+	TUNE_ALL = (1u << 5) - 1,
+};
+static const char *const tune_phase_names[] = {"ring", "qsize", "batch", "notify", "spin"};
+
+static unsigned parse_phases(const char *s)
+{
+	char buf[128], *tok, *save = NULL;
+	unsigned bits = 0, i;
+
+	if (strlen(s) >= sizeof(buf))
+		die("--phases", "list too long");
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < 5; i++)
+			if (!strcmp(tok, tune_phase_names[i]))
+				break;
+		if (i == 5)
+			die("--phases", "unknown phase '%s' (ring, qsize, batch, notify, spin)", tok);
+		bits |= 1u << i;
+	}
+	if (!bits)
+		die("--phases", "empty list");
+	return bits;
+}
+
 static void print_usage(FILE *f)
 {
 	fputs(usage_head, f);
@@ -284,6 +334,7 @@ static void print_usage(FILE *f)
 	fputs(usage_rr, f);
 	fputs(usage_stream, f);
 	fputs(usage_baselines, f);
+	fputs(usage_tune, f);
 	fputs(usage_examples, f);
 	fputs(usage_output, f);
 }
@@ -301,6 +352,10 @@ static void print_mode_usage(enum mode m, const char *name)
 			    "doorbell x size); one JSON record per point.\n",
 		[M_TOPO] = "",
 		[M_BASELINES] = "The baselines alone: rr, or stream with --stream.\n",
+		[M_TUNE] = "Sweep the knobs on this machine, phase by phase (ring, queue size,\n"
+			   "batch, doorbell, hybrid spin budget), each phase with the choices\n"
+			   "of the ones before, and print a recommendation with the numbers\n"
+			   "behind it.  About a minute with the defaults.\n",
 	};
 
 	if (m == M_TOPO) {
@@ -309,6 +364,11 @@ static void print_mode_usage(enum mode m, const char *name)
 	}
 	printf("Usage: vrq-bench %s [OPTIONS]\n\n%s", name, what[m]);
 	fputs(usage_common, stdout);
+	if (m == M_TUNE) {
+		fputs(usage_tune, stdout);
+		fputs(usage_output, stdout);
+		return;
+	}
 	if (m != M_BASELINES)
 		fputs(usage_vrq, stdout);
 	if (m == M_RR || m == M_LAT)
@@ -338,6 +398,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"batch", required_argument, 0, 'b'},	 {"copy-mode", required_argument, 0, 19},
 		{"stream", no_argument, 0, 20},		 {"hybrid-block", required_argument, 0, 21},
 		{"allow-shared-cpu", no_argument, 0, 22},
+		{"phases", required_argument, 0, 23},
 		{"help", no_argument, 0, 'h'},		 {0, 0, 0, 0},
 	};
 	char buf[256], *tok, *save;
@@ -367,6 +428,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->retries_set = true;
 			break;
 		case 4:
+			o->matrix_set = true;
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			o->nrings = 0;
 			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -383,6 +445,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				die("--ring", "empty list");
 			break;
 		case 5:
+			o->matrix_set = true;
 			o->nnotify = 0;
 			if (!strcmp(optarg, "all")) {
 				for (i = 0; i < VRQ_NOTIFY_KIND_COUNT; i++)
@@ -403,18 +466,23 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				die("--notify", "empty list");
 			break;
 		case 6:
+			o->matrix_set = true;
 			o->spin_ns = (uint32_t)parse_u64("--spin-ns", optarg, 0, 100000000);
 			break;
 		case 7:
+			o->matrix_set = true;
 			o->nevidx = parse_onoff("--event-idx", optarg, o->evidx);
 			break;
 		case 8:
+			o->matrix_set = true;
 			o->ninord = parse_onoff("--in-order", optarg ? optarg : "on", o->inord);
 			break;
 		case 9:
+			o->matrix_set = true;
 			o->nindir = parse_onoff("--indirect", optarg ? optarg : "on", o->indir);
 			break;
 		case 'q':
+			o->matrix_set = true;
 			o->nq = parse_list("--qsize", optarg, o->qsizes, MAX_LIST, 1, 32768);
 			break;
 		case 10:
@@ -464,9 +532,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->nmsg = parse_list("--msg", optarg, o->msgs, MAX_LIST, 8, 65536);
 			break;
 		case 'b':
+			o->matrix_set = true;
 			o->nbatch = parse_list("--batch", optarg, o->batches, MAX_LIST, 1, 256);
 			break;
 		case 19:
+			o->matrix_set = true;
 			if (!strcmp(optarg, "both"))
 				o->copy_mode = 0;
 			else if (!strcmp(optarg, "copy"))
@@ -491,6 +561,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 22:
 			o->allow_shared_cpu = true;
 			break;
+		case 23:
+			o->phases = parse_phases(optarg);
+			break;
 		case 'h':
 			print_mode_usage(o->mode, argv[0]);
 			exit(0);
@@ -514,9 +587,22 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die(o->nmsg ? "--msg" : "--batch", "applies to stream, sweep and baselines --stream "
 			"only (%s sizes are -r REQ,RESP)", argv[0]);
 	if (o->size_set && (o->mode == M_STREAM || o->mode == M_SWEEP))
-		die("--size", "applies to rr, lat and baselines only (%s sizes are -m LIST)", argv[0]);
+		die("--size", "applies to rr, lat, baselines and tune only (%s sizes are -m LIST)",
+		    argv[0]);
 	if (o->stream_baselines && o->mode != M_BASELINES)
 		die("--stream", "applies to baselines mode only (use vrq-bench stream)");
+	if (o->phases && o->mode != M_TUNE)
+		die("--phases", "applies to tune only");
+	if (o->mode == M_TUNE) {
+		if (o->matrix_set)
+			die(NULL, "tune sweeps the ring, doorbell, queue size, batch, features and "
+				  "spin budget itself: --ring, --notify, -q, -b, --event-idx, "
+				  "--in-order, --indirect, --spin-ns and --copy-mode are refused");
+		if (o->nmsg > 1)
+			die("--msg", "tune takes one message size");
+		if (o->baselines)
+			die("--baseline", "tune picks its own references (spsc, eventfd)");
+	}
 }
 
 /* ---- measurement ------------------------------------------------------------ */
@@ -1035,17 +1121,8 @@ static void run_all(struct point *pts, unsigned n, const char *label)
 	free(r);
 }
 
-static int finish(struct vb_report *rep, struct point *pts, unsigned n, const char *mode)
+static int write_outputs(struct vb_report *rep)
 {
-	unsigned i, disc = 0, failed = 0;
-
-	for (i = 0; i < n; i++) {
-		disc += pts[i].discarded;
-		failed += pts[i].rc != 0;
-	}
-	printf("\n%u repetition(s) discarded as disturbed (others > %.1f%% CPU); %u point(s) failed.\n",
-	       disc, O.threshold * 100, failed);
-	add_records(rep, pts, n, mode);
 	if (O.json && vb_report_write_json(rep, O.json) < 0) {
 		fprintf(stderr, "vrq-bench: --json: cannot write %s: %s\n", O.json,
 			vb_report_error(rep) ? vb_report_error(rep) : strerror(errno));
@@ -1060,7 +1137,396 @@ static int finish(struct vb_report *rep, struct point *pts, unsigned n, const ch
 			return 1;
 		}
 	}
+	return 0;
+}
+
+static int finish(struct vb_report *rep, struct point *pts, unsigned n, const char *mode)
+{
+	unsigned i, disc = 0, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		disc += pts[i].discarded;
+		failed += pts[i].rc != 0;
+	}
+	printf("\n%u repetition(s) discarded as disturbed (others > %.1f%% CPU); %u point(s) failed.\n",
+	       disc, O.threshold * 100, failed);
+	add_records(rep, pts, n, mode);
+	if (write_outputs(rep))
+		return 1;
 	return failed ? 1 : 0;
+}
+
+/* ---- tune ----------------------------------------------------------------------- */
+
+/*
+ * vrq-bench tune: phase by phase, each with the choices of the phases before
+ * it.  A choice is the cheapest setting whose median is within a tolerance of
+ * the best median of its phase (smaller queues and batches cost less memory
+ * and latency), and the table it came from is printed above it.
+ */
+#define TUNE_MAX 8
+
+struct tune {
+	enum vrq_ring_kind ring;
+	bool in_order;
+	unsigned qsize, batch;
+	int fast;	 /* index into notify points: lowest p50 */
+	int frugal;	 /* blocking backend with the highest rate */
+	uint32_t spin_ns;
+	bool spin_set;
+	char line[5][320]; /* the recommendation of each phase run */
+	unsigned disc, failed;
+	struct point npts[TUNE_MAX]; /* the notify phase's points */
+	unsigned nn;
+};
+
+static const char *ring_name(enum vrq_ring_kind r)
+{
+	return r == VRQ_RING_PACKED ? "packed" : "split";
+}
+
+static double pt_med(const struct point *pt)
+{
+	return median_of(pt->val, pt->used);
+}
+
+static bool pt_ok(const struct point *pt)
+{
+	return !pt->rc && pt->used;
+}
+
+/* the two points' [min, max] ranges overlap: this run cannot order them */
+static bool pt_overlap(const struct point *a, const struct point *b)
+{
+	struct vb_summary x, y;
+
+	if (vb_stats_summary(a->val, a->used, &x) < 0 || vb_stats_summary(b->val, b->used, &y) < 0)
+		return false;
+	return x.min <= y.max && y.min <= x.max;
+}
+
+static void tune_stream_point(struct point *pt, enum vrq_ring_kind ring, bool ino, unsigned q,
+			      unsigned batch, const int cpu[2])
+{
+	memset(pt, 0, sizeof(*pt));
+	vq_point(pt, ring, VRQ_NOTIFY_POLL, true, ino, false);
+	pt->stream = true;
+	pt->vq.zero_copy = true;
+	base_params(&pt->p, cpu, q);
+	pt->p.msg = O.msgs[0];
+	pt->p.batch = batch;
+	snprintf(pt->name, sizeof(pt->name), "vrq %s%s zc q%u b%u", ring_name(ring),
+		 ino ? " ino" : "", q, batch);
+	snprintf(pt->mech, sizeof(pt->mech), "vrq-%s-poll", ring_name(ring));
+}
+
+static void tune_rr_point(struct point *pt, const struct tune *t, enum vrq_notify_kind nk,
+			  uint32_t spin_ns, const int cpu[2])
+{
+	memset(pt, 0, sizeof(*pt));
+	vq_point(pt, t->ring, nk, true, t->in_order, false);
+	pt->vq.spin_ns = spin_ns;
+	base_params(&pt->p, cpu, t->qsize);
+	if (nk == VRQ_NOTIFY_HYBRID && spin_ns != O.spin_ns)
+		snprintf(pt->name, sizeof(pt->name), "vrq %s hybrid spin %s", ring_name(t->ring),
+			 spin_ns ? "" : "adaptive");
+	else
+		snprintf(pt->name, sizeof(pt->name), "vrq %s %s", ring_name(t->ring),
+			 vrq_notify_kind_name(nk));
+	if (nk == VRQ_NOTIFY_HYBRID && spin_ns && spin_ns != O.spin_ns)
+		snprintf(pt->name + strlen(pt->name), sizeof(pt->name) - strlen(pt->name), "%u ns",
+			 spin_ns);
+	snprintf(pt->mech, sizeof(pt->mech), "vrq-%s-%s", ring_name(t->ring),
+		 vrq_notify_kind_name(nk));
+}
+
+/* run one phase's points, print its table, add its records */
+static void tune_run(struct vb_report *rep, struct tune *t, struct point *pts, unsigned n,
+		     const char *phase, bool stream, const int cpu[2])
+{
+	char label[32], mode[32];
+	unsigned i;
+
+	snprintf(label, sizeof(label), "tune %s", phase);
+	snprintf(mode, sizeof(mode), "tune-%s", phase);
+	check_shared_cpu(pts, n, cpu);
+	run_all(pts, n, label);
+	if (stream)
+		print_stream_table(pts, n);
+	else
+		print_rr_table(pts, n, false);
+	for (i = 0; i < n; i++) {
+		t->disc += pts[i].discarded;
+		t->failed += pts[i].rc != 0;
+	}
+	add_records(rep, pts, n, mode);
+}
+
+/*
+ * The cheapest of pts[0..n) (ordered cheapest first) whose median is at
+ * least @p tol of the best median; -1 when none measured.
+ */
+static int tune_pick(const struct point *pts, unsigned n, double tol, int *best_out)
+{
+	int best = -1;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (pts[i].is_vrq && pt_ok(&pts[i]) && (best < 0 || pt_med(&pts[i]) > pt_med(&pts[best])))
+			best = (int)i;
+	if (best_out)
+		*best_out = best;
+	if (best < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (pts[i].is_vrq && pt_ok(&pts[i]) && pt_med(&pts[i]) >= tol * pt_med(&pts[best]))
+			return (int)i;
+	return best;
+}
+
+static void tune_phase_ring(struct vb_report *rep, struct tune *t, const int cpu[2])
+{
+	static struct point pts[TUNE_MAX];
+	static const struct {
+		enum vrq_ring_kind ring;
+		bool ino;
+	} c[4] = {{VRQ_RING_SPLIT, false}, {VRQ_RING_SPLIT, true}, {VRQ_RING_PACKED, false},
+		  {VRQ_RING_PACKED, true}};
+	unsigned n = 0, i, q = 256, b = 32;
+	int best, k, j, len;
+	char rate[16];
+
+	printf("\n== ring: zero-copy stream of %u B items, batch %u, queue %u, polling ==\n", O.msgs[0],
+	       b, q);
+	for (i = 0; i < 4; i++)
+		tune_stream_point(&pts[n++], c[i].ring, c[i].ino, q, b, cpu);
+	O.batches[0] = b;
+	O.nbatch = 1;
+	n = add_baselines(pts, n, "spsc", cpu, true);
+	tune_run(rep, t, pts, n, "ring", true, cpu);
+	best = -1;
+	for (i = 0; i < 4; i++)
+		if (pt_ok(&pts[i]) && (best < 0 || pt_med(&pts[i]) > pt_med(&pts[best])))
+			best = (int)i;
+	if (best < 0) {
+		snprintf(t->line[0], sizeof(t->line[0]), "ring: no measurement (every point failed)");
+		return;
+	}
+	t->ring = c[best].ring;
+	t->in_order = c[best].ino;
+	fmt_rate(rate, sizeof(rate), pt_med(&pts[best]));
+	len = snprintf(t->line[0], sizeof(t->line[0]), "ring: %s%s, %s items/s", ring_name(t->ring),
+		       t->in_order ? " with IN_ORDER" : "", rate);
+	for (k = 0, j = 0; k < 4; k++) {
+		if (k == best || !pt_ok(&pts[k]))
+			continue;
+		len += snprintf(t->line[0] + len, sizeof(t->line[0]) - (size_t)len, "%s%.2fx %s%s%s",
+				j++ ? ", " : " (", pt_med(&pts[best]) / pt_med(&pts[k]), ring_name(c[k].ring),
+				c[k].ino ? " IN_ORDER" : "", pt_overlap(&pts[best], &pts[k]) ? " [tie]" : "");
+		if (len >= (int)sizeof(t->line[0]))
+			break;
+	}
+	if (j && len < (int)sizeof(t->line[0]))
+		snprintf(t->line[0] + len, sizeof(t->line[0]) - (size_t)len, ")");
+}
+
+static void tune_phase_qsize(struct vb_report *rep, struct tune *t, const int cpu[2])
+{
+	static struct point pts[TUNE_MAX];
+	static const unsigned qs[] = {64, 256, 1024, 4096};
+	unsigned n = 0, i;
+	int pick, best;
+	char a[16], b[16];
+
+	printf("\n== queue size: %s%s, zero-copy %u B items, batch 32, polling ==\n",
+	       ring_name(t->ring), t->in_order ? " IN_ORDER" : "", O.msgs[0]);
+	for (i = 0; i < 4; i++)
+		tune_stream_point(&pts[n++], t->ring, t->in_order, qs[i], 32, cpu);
+	tune_run(rep, t, pts, n, "qsize", true, cpu);
+	pick = tune_pick(pts, n, 0.95, &best);
+	if (pick < 0) {
+		snprintf(t->line[1], sizeof(t->line[1]), "queue size: no measurement");
+		return;
+	}
+	t->qsize = qs[pick];
+	fmt_rate(a, sizeof(a), pt_med(&pts[pick]));
+	fmt_rate(b, sizeof(b), pt_med(&pts[best]));
+	snprintf(t->line[1], sizeof(t->line[1]),
+		 "queue size: %u, the smallest within 5%% of the best (%s items/s; best %s at %u)",
+		 t->qsize, a, b, qs[best]);
+}
+
+static void tune_phase_batch(struct vb_report *rep, struct tune *t, const int cpu[2])
+{
+	static struct point pts[TUNE_MAX];
+	static const unsigned bs[] = {1, 4, 16, 32};
+	unsigned n = 0, i;
+	int pick, best;
+	char a[16], one[16] = "-";
+
+	printf("\n== batch: %s%s, queue %u, zero-copy %u B items, polling ==\n", ring_name(t->ring),
+	       t->in_order ? " IN_ORDER" : "", t->qsize, O.msgs[0]);
+	for (i = 0; i < 4; i++)
+		if (bs[i] <= t->qsize)
+			tune_stream_point(&pts[n++], t->ring, t->in_order, t->qsize, bs[i], cpu);
+	tune_run(rep, t, pts, n, "batch", true, cpu);
+	pick = tune_pick(pts, n, 0.95, &best);
+	if (pick < 0) {
+		snprintf(t->line[2], sizeof(t->line[2]), "batch: no measurement");
+		return;
+	}
+	t->batch = pts[pick].p.batch;
+	fmt_rate(a, sizeof(a), pt_med(&pts[pick]));
+	if (pt_ok(&pts[0]))
+		snprintf(one, sizeof(one), "%.2fx", pt_med(&pts[pick]) / pt_med(&pts[0]));
+	snprintf(t->line[2], sizeof(t->line[2]),
+		 "batch: publish %u at a time, the smallest within 5%% of the best (%s items/s, %s "
+		 "one at a time)",
+		 t->batch, a, one);
+}
+
+static bool blocks(enum vrq_notify_kind k)
+{
+	return k == VRQ_NOTIFY_EVENTFD || k == VRQ_NOTIFY_FUTEX || k == VRQ_NOTIFY_LEGACY_IRQ;
+}
+
+static void tune_phase_notify(struct vb_report *rep, struct tune *t, const int cpu[2])
+{
+	static const enum vrq_notify_kind ks[] = {VRQ_NOTIFY_POLL, VRQ_NOTIFY_HYBRID,
+						  VRQ_NOTIFY_EVENTFD, VRQ_NOTIFY_FUTEX,
+						  VRQ_NOTIFY_LEGACY_IRQ};
+	struct point *pts = t->npts;
+	unsigned n = 0, i;
+	char a[16], b[16];
+	int f = -1, g = -1;
+
+	printf("\n== doorbell: TCP_RR %zu/%zu B, %s%s, queue %u ==\n", O.req, O.resp,
+	       ring_name(t->ring), t->in_order ? " IN_ORDER" : "", t->qsize);
+	for (i = 0; i < 5; i++)
+		tune_rr_point(&pts[n++], t, ks[i], O.spin_ns, cpu);
+	n = add_baselines(pts, n, "floor,eventfd", cpu, false);
+	tune_run(rep, t, pts, n, "notify", false, cpu);
+	t->nn = n;
+	for (i = 0; i < 5; i++) {
+		if (!pt_ok(&pts[i]))
+			continue;
+		if (f < 0 || median_of(pts[i].p50, pts[i].used) < median_of(pts[f].p50, pts[f].used))
+			f = (int)i;
+		if (blocks(ks[i]) && (g < 0 || pt_med(&pts[i]) > pt_med(&pts[g])))
+			g = (int)i;
+	}
+	t->fast = f;
+	t->frugal = g;
+	if (f < 0 || g < 0) {
+		snprintf(t->line[3], sizeof(t->line[3]), "doorbell: no measurement");
+		return;
+	}
+	fmt_rate(a, sizeof(a), pt_med(&pts[f]));
+	fmt_rate(b, sizeof(b), pt_med(&pts[g]));
+	snprintf(t->line[3], sizeof(t->line[3]),
+		 "doorbell: %s for latency (p50 %.2f us, %s trans/s, %.0f%% CPU); %s when the CPUs "
+		 "must sleep (p50 %.2f us, %s trans/s, %.0f%% CPU, %.2f notifications/trans)",
+		 vrq_notify_kind_name(ks[f]), median_of(pts[f].p50, pts[f].used) / 1e3, a,
+		 median_of(pts[f].cpu_pct, pts[f].used), vrq_notify_kind_name(ks[g]),
+		 median_of(pts[g].p50, pts[g].used) / 1e3, b, median_of(pts[g].cpu_pct, pts[g].used),
+		 median_of(pts[g].notif, pts[g].used));
+}
+
+static void tune_phase_spin(struct vb_report *rep, struct tune *t, const int cpu[2])
+{
+	static struct point pts[TUNE_MAX];
+	static const uint32_t sp[] = {2000, 20000, 200000, 0};
+	unsigned n = 0, i;
+	int pick = -1, best = -1;
+	char a[16], bud[32];
+
+	printf("\n== hybrid spin budget: TCP_RR %zu/%zu B, %s%s, queue %u, blocking on %s ==\n",
+	       O.req, O.resp, ring_name(t->ring), t->in_order ? " IN_ORDER" : "", t->qsize,
+	       vrq_notify_kind_name(O.hybrid_block));
+	for (i = 0; i < 4; i++) {
+		tune_rr_point(&pts[n], t, VRQ_NOTIFY_HYBRID, sp[i], cpu);
+		snprintf(pts[n].name, sizeof(pts[n].name), "vrq %s hybrid %s", ring_name(t->ring),
+			 sp[i] ? "" : "adaptive");
+		if (sp[i])
+			snprintf(pts[n].name + strlen(pts[n].name),
+				 sizeof(pts[n].name) - strlen(pts[n].name), "%u ns", sp[i]);
+		n++;
+	}
+	tune_run(rep, t, pts, n, "spin", false, cpu);
+	/* cheapest fixed budget within 10% of the best rate; adaptive last */
+	for (i = 0; i < n; i++)
+		if (pt_ok(&pts[i]) && (best < 0 || pt_med(&pts[i]) > pt_med(&pts[best])))
+			best = (int)i;
+	for (i = 0; best >= 0 && i < n; i++)
+		if (pt_ok(&pts[i]) && pt_med(&pts[i]) >= 0.9 * pt_med(&pts[best])) {
+			pick = (int)i;
+			break;
+		}
+	if (pick < 0) {
+		snprintf(t->line[4], sizeof(t->line[4]), "hybrid: no measurement");
+		return;
+	}
+	t->spin_ns = sp[pick];
+	t->spin_set = true;
+	fmt_rate(a, sizeof(a), pt_med(&pts[pick]));
+	if (sp[pick])
+		snprintf(bud, sizeof(bud), "%u ns", sp[pick]);
+	else
+		snprintf(bud, sizeof(bud), "adaptive (spin_ns 0)");
+	snprintf(t->line[4], sizeof(t->line[4]),
+		 "hybrid: spin budget %s (%s trans/s, %.0f%% CPU, %.2f us of CPU per trans; the "
+		 "first within 10%% of the best rate of 2000, 20000, 200000 ns and adaptive)",
+		 bud, a, median_of(pts[pick].cpu_pct, pts[pick].used),
+		 median_of(pts[pick].sdemand, pts[pick].used));
+}
+
+static int run_tune(struct vb_report *rep, const int cpu[2])
+{
+	static struct tune t;
+	unsigned ph = O.phases ? O.phases : TUNE_ALL, i;
+	int rc;
+
+	t.ring = VRQ_RING_SPLIT;
+	t.qsize = 256;
+	t.batch = 32;
+	t.fast = t.frugal = -1;
+	if (ph & TUNE_RING)
+		tune_phase_ring(rep, &t, cpu);
+	if (ph & TUNE_QSIZE)
+		tune_phase_qsize(rep, &t, cpu);
+	if (ph & TUNE_BATCH)
+		tune_phase_batch(rep, &t, cpu);
+	if (ph & TUNE_NOTIFY)
+		tune_phase_notify(rep, &t, cpu);
+	if (ph & TUNE_SPIN)
+		tune_phase_spin(rep, &t, cpu);
+
+	printf("\n%u repetition(s) discarded as disturbed (others > %.1f%% CPU); %u point(s) failed.\n",
+	       t.disc, O.threshold * 100, t.failed);
+	printf("\nRecommendation for CPUs %d,%d (%s), from the tables above:\n", cpu[0], cpu[1],
+	       O.procs ? "two processes" : "two threads");
+	for (i = 0; i < 5; i++)
+		if (ph & (1u << i))
+			printf("  - %s\n", t.line[i]);
+	printf("  Phases not run use split, queue 256, batch 32.  As a link configuration:\n"
+	       "    cfg.ring = %s; cfg.qsize = %u;\n"
+	       "    cfg.features = VRQ_FEATURE(VRQ_F_EVENT_IDX)%s;\n",
+	       t.ring == VRQ_RING_PACKED ? "VRQ_RING_PACKED" : "VRQ_RING_SPLIT", t.qsize,
+	       t.in_order ? " | VRQ_FEATURE(VRQ_F_IN_ORDER)" : "");
+	if (t.frugal >= 0)
+		printf("    cfg.notify = VRQ_NOTIFY_%s;   /* or VRQ_NOTIFY_%s for the lowest latency */\n",
+		       t.npts[t.frugal].vq.notify == VRQ_NOTIFY_FUTEX	   ? "FUTEX"
+		       : t.npts[t.frugal].vq.notify == VRQ_NOTIFY_LEGACY_IRQ ? "LEGACY_IRQ"
+									    : "EVENTFD",
+		       t.fast >= 0 && t.npts[t.fast].vq.notify == VRQ_NOTIFY_HYBRID ? "HYBRID" : "POLL");
+	if (t.spin_set)
+		printf("    cfg.spin_ns = %u;   /* with VRQ_NOTIFY_HYBRID */\n", t.spin_ns);
+	printf("  and publish %u buffers per publish/kick when the traffic allows.\n"
+	       "  Same-run medians on this machine only: rerun after a kernel, firmware or\n"
+	       "  placement change.\n",
+	       t.batch);
+	rc = write_outputs(rep);
+	return rc ? rc : (t.failed ? 1 : 0);
 }
 
 int main(int argc, char **argv)
@@ -1095,8 +1561,12 @@ int main(int argc, char **argv)
 		O.mode = M_TOPO;
 	else if (!strcmp(mode_s, "baselines"))
 		O.mode = M_BASELINES;
+	else if (!strcmp(mode_s, "tune"))
+		O.mode = M_TUNE;
 	else
-		die(NULL, "unknown mode '%s' (rr, stream, lat, sweep, topo, baselines)", mode_s);
+		die(NULL, "unknown mode '%s' (rr, stream, lat, sweep, topo, baselines, tune, rpmsg, "
+			  "mmio)",
+		    mode_s);
 
 	O.duration = 1.0;
 	O.warmup = O.mode == M_LAT ? 0.5 : 0.2;
@@ -1127,7 +1597,7 @@ int main(int argc, char **argv)
 	if (!O.nmsg) {
 		static const unsigned dm[] = {8, 64, 512, 4096, 65536};
 
-		if (O.mode == M_SWEEP) {
+		if (O.mode == M_SWEEP || O.mode == M_TUNE) {
 			O.msgs[0] = 64;
 			O.nmsg = 1;
 		} else {
@@ -1240,6 +1710,12 @@ int main(int argc, char **argv)
 		printf("%.2f s", O.duration);
 	printf(" (+%.2f s warm-up)\n", O.warmup);
 
+	if (O.mode == M_TUNE) {
+		rc = run_tune(rep, cpu);
+		vb_report_free(rep);
+		vb_topo_fini(&topo);
+		return rc;
+	}
 	if (O.mode == M_RR || O.mode == M_LAT ||
 	    (O.mode == M_BASELINES && !O.stream_baselines)) {
 		printf("TCP_RR-style: request %zu B, response %zu B, queue size %u, EVENT_IDX %s, "

@@ -57,6 +57,7 @@ run sweep sweep -l 0.1 -w 0 --reps 1 --threshold 1 -q 64,256 --event-idx on,off 
 run base baselines $S --baseline floor,eventfd,pipe
 run base_stream baselines $S --stream --baseline spsc,wfcq -m 64 -b 32
 run count rr -n 3000 -w 0 --reps 2 --threshold 1 --notify eventfd --baseline pipe
+run tune tune -l 0.1 -w 0 --reps 1 --threshold 1 --phases ring,batch,notify
 
 if "$BENCH" topo >"$TMP/topo.out" 2>&1 && grep -q "Placements:" "$TMP/topo.out"; then
 	echo "ok: topo"
@@ -169,6 +170,31 @@ for m in vrq-split-eventfd baseline:pipe; do
 	[ "${t:-0}" = 6000 ] || fail "count: $m trans=$t, expected 6000"
 done
 
+# tune: every phase asked for gives its line, the configuration follows
+# from the measurements (the ring named is the one with the best median)
+if [ -f "$TMP/tune.out" ]; then
+	for w in "  - ring: " "  - batch: publish " "  - doorbell: " "cfg.ring = "; do
+		grep -q -- "$w" "$TMP/tune.out" || fail "tune: no '$w' line"
+	done
+	grep -q -- "  - queue size" "$TMP/tune.out" && fail "tune: a phase not asked for ran"
+	best=$(awk '/^== ring/ { on = 1; next } /^== / { on = 0 } on && /^vrq / {
+		r = $0; sub(/^vrq /, "", r); sub(/ zc .*/, "", r); v = ""
+		for (i = 2; i < NF; i++) if ($(i + 1) ~ /^\[/) { v = $i; break }
+		m = 1
+		if (v ~ /M$/) m = 1e6; else if (v ~ /k$/) m = 1e3; sub(/[Mk]$/, "", v)
+		if (v * m > bv) { bv = v * m; br = r } } END { print br }' "$TMP/tune.out")
+	case "$best" in
+	"split") want="ring: split," ;;
+	"split ino") want="ring: split with IN_ORDER" ;;
+	"packed") want="ring: packed," ;;
+	"packed ino") want="ring: packed with IN_ORDER" ;;
+	*) want="(unparsed: '$best')" ;;
+	esac
+	grep -q -- "$want" "$TMP/tune.out" || fail "tune: best ring row is '$best' but the advice is: $(grep -- '- ring:' "$TMP/tune.out")"
+	[ "$(grep -c '"mode": *"tune-' "$TMP/tune.json")" -ge 1 ] || grep -q '"tune-ring"' "$TMP/tune.json" ||
+		fail "tune: JSON records lack the tune-<phase> mode"
+fi
+
 # --- bad input ------------------------------------------------------------------
 # bad EXPECTED_TEXT ARGS...: exit code 2 and the text on stderr
 bad() {
@@ -187,6 +213,12 @@ bad() {
 	fi
 }
 bad "unknown mode" bogus
+bad "--phases" tune --phases bogus
+bad "--phases" rr --phases ring
+bad "tune sweeps" tune --ring packed
+bad "tune sweeps" tune -q 64
+bad "--msg" tune -m 64,128
+bad "--baseline" tune --baseline spsc
 bad "unknown mode" ""
 bad "--size" rr -r 0,1
 bad "--size" rr -r abc,1
