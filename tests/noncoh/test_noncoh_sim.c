@@ -763,7 +763,7 @@ int main(int argc, char **argv)
 	const char *env = getenv("VRQ_TEST_SCALE");
 	double scale = env ? atof(env) : 1.0;
 	uint64_t count = 0, mcount;
-	int mutants = 1, list = 0, i, survivors = 0;
+	int mutants = 1, list = 0, cost = 0, i, survivors = 0;
 	unsigned nsites, k;
 	struct csim_stats st;
 
@@ -774,8 +774,11 @@ int main(int argc, char **argv)
 			mutants = 0;
 		else if (!strcmp(argv[i], "--list"))
 			list = 1;
+		else if (!strcmp(argv[i], "--cost"))
+			cost = 1;
 		else {
-			fprintf(stderr, "usage: %s [--count N] [--no-mutants] [--list]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--count N] [--no-mutants] [--list] [--cost]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -796,6 +799,33 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("refusals: ok (split areas sharing a line -> EINVAL, packed -> ENOTSUP)\n");
+
+	if (cost) {
+		/* Cache maintenance per message, both sides together, no
+		 * random evictions: what a non-coherent pair pays (times the
+		 * SoC's cost per line operation).  Exits after the table. */
+		g_chaos = 0;
+		printf("per message (request 1..256 B, response 8..200 B), both sides: clean and\n"
+		       "invalidate calls (one per address range), lines written back and fetched\n");
+		printf("%-40s %9s %9s %9s %9s\n", "mode (split ring, 64 B lines)", "cleans",
+		       "invals", "wback ln", "fetch ln");
+		for (i = 0; i < (int)NMODES; i++) {
+			struct csim_stats a, b;
+
+			csim_get_stats(&a);
+			if (stress(&modes[i], count)) {
+				fprintf(stderr, "FAIL [%s] %s\n", modes[i].name, fail_msg);
+				return 1;
+			}
+			csim_get_stats(&b);
+			printf("%-40s %9.2f %9.2f %9.2f %9.2f\n", modes[i].name,
+			       (double)(b.cleans - a.cleans) / (double)count,
+			       (double)(b.invals - a.invals) / (double)count,
+			       (double)(b.writebacks - a.writebacks) / (double)count,
+			       (double)(b.refetches - a.refetches) / (double)count);
+		}
+		return 0;
+	}
 
 	if (run_all(count)) {
 		fprintf(stderr, "FAIL %s\n", fail_msg);
