@@ -25,7 +25,8 @@
  *     buffer or a lost wake-up).  A surviving site is a failure: either the
  *     operation is not needed (remove it) or the tests cannot see it.
  *
- * Options: --count N (stress messages per mode), --no-mutants, --list.
+ * Options: --count N (stress messages per mode), --no-mutants, --list, --cost
+ *   (maintenance calls and lines moved per message, by mode, then exit).
  */
 #define _GNU_SOURCE
 #include <errno.h>
