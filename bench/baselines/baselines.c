@@ -20,6 +20,14 @@ const struct vb_baseline *const vb_baselines[] = {
 	NULL,
 };
 
+const struct vb_baseline *const vb_ext_baselines[] = {
+	&vb_ringtest_ring,
+	&vb_ringtest_split,
+	&vb_ringtest_inorder,
+	&vb_ringtest_ptr,
+	NULL,
+};
+
 const struct vb_baseline *vb_baseline_find(const char *name)
 {
 	const struct vb_baseline *const *b;
@@ -27,6 +35,9 @@ const struct vb_baseline *vb_baseline_find(const char *name)
 	if (!name)
 		return NULL;
 	for (b = vb_baselines; *b; b++)
+		if (!strcmp((*b)->name, name))
+			return *b;
+	for (b = vb_ext_baselines; *b; b++)
 		if (!strcmp((*b)->name, name))
 			return *b;
 	return NULL;

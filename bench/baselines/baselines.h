@@ -16,5 +16,9 @@ extern const struct vb_baseline vb_pipe;       /* fd.c */
 extern const struct vb_baseline vb_socketpair; /* fd.c */
 extern const struct vb_baseline vb_tcp;	       /* fd.c */
 extern const struct vb_baseline vb_wfcq;       /* wfcq.c */
+extern const struct vb_baseline vb_ringtest_ring;    /* ringtest.c */
+extern const struct vb_baseline vb_ringtest_split;   /* ringtest.c */
+extern const struct vb_baseline vb_ringtest_inorder; /* ringtest.c */
+extern const struct vb_baseline vb_ringtest_ptr;     /* ringtest.c */
 
 #endif /* VB_BASELINES_H */

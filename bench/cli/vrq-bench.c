@@ -65,7 +65,9 @@ static const char usage_common[] =
 	"                          (default = --reps)\n"
 	"      --baseline LIST     baselines to run next to vrq, or none (default:\n"
 	"                          rr/lat: floor,spsc,eventfd,futex,pipe,socketpair,tcp,wfcq;\n"
-	"                          stream: spsc,wfcq)\n"
+	"                          stream: spsc,wfcq; stream also takes linux-ringtest:\n"
+	"                          Linux's tools/virtio/ringtest binaries, built by\n"
+	"                          scripts/ringtest.sh, skipped with a message when absent)\n"
 	"      --threads           the two sides in two threads (default)\n"
 	"      --procs             the two sides in two processes (shared memory),\n"
 	"                          vrq and the baselines alike\n"
@@ -1060,10 +1062,29 @@ static unsigned add_baselines(struct point *pts, unsigned n, const char *list, c
 		const struct vb_baseline *b = vb_baseline_find(tok);
 		unsigned mi, bi;
 
+		if (!strcmp(tok, "linux-ringtest")) {
+			/* every ringtest binary that is there, in table order */
+			const struct vb_baseline *const *e;
+			char one[32];
+
+			if (!stream)
+				die("--baseline", "'linux-ringtest' has no rr mode (stream only)");
+			for (e = vb_ext_baselines; *e; e++) {
+				snprintf(one, sizeof(one), "%s", (*e)->name);
+				n = add_baselines(pts, n, one, cpu, stream);
+			}
+			continue;
+		}
 		if (!b)
 			die("--baseline", "unknown baseline '%s'", tok);
 		if (stream ? !b->stream : !b->rr)
 			die("--baseline", "'%s' has no %s mode", tok, stream ? "stream" : "rr");
+		if (b->priv && !vb_ringtest_available(b->name)) {
+			printf("baseline %s: skipped: no %s/%s (build it with scripts/ringtest.sh "
+			       "build, or set VRQ_RINGTEST_DIR)\n",
+			       b->name, vb_ringtest_dir(), b->priv);
+			continue;
+		}
 		for (mi = 0; mi < (stream ? O.nmsg : 1); mi++) {
 			for (bi = 0; bi < (stream ? O.nbatch : 1); bi++) {
 				struct point *pt = &pts[n];

@@ -56,10 +56,19 @@ struct vb_baseline {
 	const char *desc;	/* one line for --help and the table */
 	vb_run_fn rr;
 	vb_run_fn stream;
+	const char *priv;	/* the mechanism's own datum (ringtest: binary name) */
 };
 
 /* NULL-terminated table, bench/baselines/baselines.c */
 extern const struct vb_baseline *const vb_baselines[];
+/* External programs run as stream baselines (Linux's tools/virtio/ringtest,
+ * built outside this tree by scripts/ringtest.sh); NULL-terminated. */
+extern const struct vb_baseline *const vb_ext_baselines[];
+/* Either table, by name; NULL if unknown. */
 const struct vb_baseline *vb_baseline_find(const char *name);
+/* Where the ringtest binaries are looked for ($VRQ_RINGTEST_DIR or the
+ * build-time default), and whether that baseline's binary is there. */
+const char *vb_ringtest_dir(void);
+bool vb_ringtest_available(const char *baseline_name);
 
 #endif /* VB_RR_H */

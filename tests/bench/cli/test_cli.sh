@@ -170,6 +170,40 @@ for m in vrq-split-eventfd baseline:pipe; do
 	[ "${t:-0}" = 6000 ] || fail "count: $m trans=$t, expected 6000"
 done
 
+# linux-ringtest: skipped with a message when the binaries are absent; with
+# them (a stand-in that records its arguments) the rows come from the
+# binary's own run, with vrq's CPUs, queue size and batch passed through
+if VRQ_RINGTEST_DIR="$TMP/none" "$BENCH" stream -l 0.05 -w 0 --reps 1 --threshold 1 -m 8 -b 1 \
+	--copy-mode zero-copy --baseline linux-ringtest >"$TMP/rt0.out" 2>&1; then
+	grep -q "baseline ringtest-ring: skipped: no $TMP/none/ring" "$TMP/rt0.out" ||
+		fail "linux-ringtest absent: no skip message: $(head -3 "$TMP/rt0.out")"
+	grep -q "^baseline ringtest" "$TMP/rt0.out" && grep -q "^baseline ringtest-[a-z]* *[0-9]" "$TMP/rt0.out" &&
+		fail "linux-ringtest absent: a row was printed"
+else
+	fail "linux-ringtest absent: exit non-zero: $(tail -2 "$TMP/rt0.out")"
+fi
+mkdir -p "$TMP/fakert"
+for b in ring virtio_ring_0_9 virtio_ring_inorder ptr_ring; do
+	printf '#!/bin/sh\necho "$0 $*" >> "%s/fakert/args"\nsleep 0.02\n' "$TMP" >"$TMP/fakert/$b"
+	chmod +x "$TMP/fakert/$b"
+done
+if VRQ_RINGTEST_DIR="$TMP/fakert" "$BENCH" stream -l 0.05 -w 0 --reps 1 --threshold 1 -m 8 -b 4 \
+	-q 64 --cpus 0,1 --copy-mode zero-copy --baseline linux-ringtest --json "$TMP/rt.json" \
+	>"$TMP/rt.out" 2>&1; then
+	for m in ring split inorder ptr; do
+		grep -q "^baseline ringtest-$m " "$TMP/rt.out" || fail "linux-ringtest: no ringtest-$m row"
+	done
+	a=$(grep -c -- "--guest-affinity 0 --host-affinity 1 --ring-size 64 --run-cycles [0-9]* --batch 4$" \
+		"$TMP/fakert/args")
+	[ "$a" -ge 8 ] || fail "linux-ringtest: arguments not passed through: $(head -2 "$TMP/fakert/args")"
+	t=$(json_counter "$TMP/rt.json" baseline:ringtest-split trans)
+	c=$(grep virtio_ring_0_9 "$TMP/fakert/args" | tail -1 | sed 's/.*--run-cycles \([0-9]*\).*/\1/')
+	[ -n "$t" ] && [ "$t" = "$c" ] || fail "linux-ringtest: trans $t, but the measured run was for $c buffers"
+	"$VALIDATE" "$TMP/rt.json" >"$TMP/rt.val" 2>&1 || fail "linux-ringtest: invalid JSON: $(cat "$TMP/rt.val")"
+else
+	fail "linux-ringtest stand-in: exit non-zero: $(tail -2 "$TMP/rt.out")"
+fi
+
 # tune: every phase asked for gives its line, the configuration follows
 # from the measurements (the ring named is the one with the best median)
 if [ -f "$TMP/tune.out" ]; then
@@ -214,6 +248,7 @@ bad() {
 }
 bad "unknown mode" bogus
 bad "--phases" tune --phases bogus
+bad "linux-ringtest" rr --baseline linux-ringtest
 bad "--phases" rr --phases ring
 bad "tune sweeps" tune --ring packed
 bad "tune sweeps" tune -q 64
