@@ -111,6 +111,10 @@ static const char usage_stream[] =
 	"  -m, --msg LIST          message sizes in bytes, 8..65536\n"
 	"                          (default stream: 8,64,512,4096,65536; sweep: 64)\n"
 	"  -b, --batch LIST        items per publish (default 32; sweep: 1,32)\n"
+	"      --queues N          stream: N queues at once (1..16), each its own ring,\n"
+	"                          notification vectors and thread (or process) pair;\n"
+	"                          --cpus A,B,C,D... gives queue i the i-th pair\n"
+	"                          (cycling), aggregate and per-queue rates printed\n"
 	"      --copy-mode M       copy, zero-copy or both (default both; sweep: zero-copy)\n";
 
 static const char usage_baselines[] =
@@ -184,6 +188,9 @@ struct opts {
 	bool procs;
 	int cpus[2];
 	bool cpus_set;
+	int cpu_list[2 * VQ_MAX_QUEUES]; /* --cpus A,B[,C,D...]: pairs */
+	unsigned ncpu_list;
+	unsigned queues; /* stream: queues at once (default 1) */
 	enum vb_placement placement;
 	bool placement_set;
 	int node;
@@ -401,6 +408,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"stream", no_argument, 0, 20},		 {"hybrid-block", required_argument, 0, 21},
 		{"allow-shared-cpu", no_argument, 0, 22},
 		{"phases", required_argument, 0, 23},
+		{"queues", required_argument, 0, 24},
 		{"help", no_argument, 0, 'h'},		 {0, 0, 0, 0},
 	};
 	char buf[256], *tok, *save;
@@ -496,13 +504,20 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 12:
 			o->procs = true;
 			break;
-		case 13:
-			if (parse_list("--cpus", optarg, tmp, MAX_LIST, 0, 1u << 20) != 2)
-				die("--cpus", "expected two CPUs, A,B");
-			o->cpus[0] = (int)tmp[0];
-			o->cpus[1] = (int)tmp[1];
+		case 13: {
+			unsigned cl[2 * VQ_MAX_QUEUES], nc;
+
+			nc = parse_list("--cpus", optarg, cl, 2 * VQ_MAX_QUEUES, 0, 1u << 20);
+			if (nc % 2)
+				die("--cpus", "expected pairs of CPUs, A,B[,C,D...]");
+			for (i = 0; i < nc; i++)
+				o->cpu_list[i] = (int)cl[i];
+			o->ncpu_list = nc;
+			o->cpus[0] = (int)cl[0];
+			o->cpus[1] = (int)cl[1];
 			o->cpus_set = true;
 			break;
+		}
 		case 14:
 			if (vb_placement_parse(optarg, &o->placement) < 0)
 				die("--placement",
@@ -566,6 +581,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 23:
 			o->phases = parse_phases(optarg);
 			break;
+		case 24:
+			o->queues = (unsigned)parse_u64("--queues", optarg, 1, VQ_MAX_QUEUES);
+			break;
 		case 'h':
 			print_mode_usage(o->mode, argv[0]);
 			exit(0);
@@ -595,6 +613,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die("--stream", "applies to baselines mode only (use vrq-bench stream)");
 	if (o->phases && o->mode != M_TUNE)
 		die("--phases", "applies to tune only");
+	if (o->queues && o->mode != M_STREAM)
+		die("--queues", "applies to stream only");
+	if (o->ncpu_list > 2 && o->queues < 2)
+		die("--cpus", "more than one CPU pair needs --queues N (one pair per queue)");
+	if (o->queues && o->ncpu_list / 2 > o->queues)
+		die("--cpus", "%u CPU pairs for %u queue(s): at most one pair per queue",
+		    o->ncpu_list / 2, o->queues);
 	if (o->mode == M_TUNE) {
 		if (o->matrix_set)
 			die(NULL, "tune sweeps the ring, doorbell, queue size, batch, features and "
@@ -617,6 +642,10 @@ struct point {
 	struct vq_opts vq;
 	struct vb_params p;
 	bool stream;
+	unsigned nq;				    /* stream: queues at once (0/1: one) */
+	int qcpu[VQ_MAX_QUEUES][2];		    /* their CPU pairs */
+	double qlast[VQ_MAX_QUEUES];		    /* the last run's per-queue rates */
+	double qval[VQ_MAX_QUEUES][MAX_REPS];	    /* per used rep */
 	/* results */
 	double val[MAX_REPS];	/* trans/s or items/s per used rep */
 	double gbs[MAX_REPS];
@@ -658,8 +687,14 @@ static int run_point_once(struct point *pt, struct vb_result *r, struct vb_cpulo
 	int rc;
 
 	if (pt->is_vrq) {
-		rc = pt->stream ? vq_run_stream(&pt->p, &pt->vq, r, c, pt->err, sizeof(pt->err))
-				: vq_run_rr(&pt->p, &pt->vq, r, c, pt->err, sizeof(pt->err));
+		if (pt->stream && pt->nq > 1)
+			rc = vq_run_stream_multi(&pt->p, &pt->vq, pt->nq,
+						 (const int(*)[2])pt->qcpu, r, c, pt->qlast, pt->err,
+						 sizeof(pt->err));
+		else
+			rc = pt->stream ? vq_run_stream(&pt->p, &pt->vq, r, c, pt->err,
+							sizeof(pt->err))
+					: vq_run_rr(&pt->p, &pt->vq, r, c, pt->err, sizeof(pt->err));
 		if (rc == 0)
 			*load = c->load;
 		return rc;
@@ -712,6 +747,8 @@ static int run_point_rep(struct point *pt, struct vb_result *r)
 		if (pt->is_vrq)
 			add_counters(&pt->cnt, &c);
 		pt->val[pt->used] = (double)r->trans / secs;
+		for (unsigned q = 0; q < pt->nq && pt->nq > 1; q++)
+			pt->qval[q][pt->used] = pt->qlast[q];
 		pt->gbs[pt->used] = (double)r->bytes / secs * 1e-9;
 		pt->notif[pt->used] = (double)r->notifications / (double)r->trans;
 		pt->intr[pt->used] = (double)r->interrupts / (double)r->trans;
@@ -951,6 +988,17 @@ static void add_records(struct vb_report *rep, struct point *pts, unsigned n, co
 			vb_record_param_int(rec, "batch", pt->p.batch);
 			if (pt->is_vrq)
 				vb_record_param_str(rec, "copy", pt->vq.zero_copy ? "zero-copy" : "copy");
+			if (pt->nq > 1) {
+				unsigned q;
+
+				vb_record_param_int(rec, "queues", pt->nq);
+				for (q = 0; q < pt->nq; q++) {
+					char key[32];
+
+					snprintf(key, sizeof(key), "queue%u_items_per_s", q);
+					vb_record_metric(rec, key, "1/s", pt->qval[q], pt->used);
+				}
+			}
 			vb_record_metric(rec, "items_per_s", "1/s", pt->val, pt->used);
 			vb_record_metric(rec, "gb_per_s", "GB/s", pt->gbs, pt->used);
 		} else {
@@ -1106,6 +1154,91 @@ static unsigned add_baselines(struct point *pts, unsigned n, const char *list, c
 		}
 	}
 	return n;
+}
+
+/* --queues: queue i on the i-th --cpus pair (cycling), else all on @p cpu */
+static void set_queues(struct point *pt, const int cpu[2])
+{
+	unsigned i, npair = O.ncpu_list >= 2 ? O.ncpu_list / 2 : 1;
+
+	pt->nq = O.queues > 1 ? O.queues : 1;
+	for (i = 0; i < pt->nq; i++) {
+		if (O.ncpu_list >= 2) {
+			pt->qcpu[i][0] = O.cpu_list[2 * (i % npair)];
+			pt->qcpu[i][1] = O.cpu_list[2 * (i % npair) + 1];
+		} else {
+			pt->qcpu[i][0] = cpu[0];
+			pt->qcpu[i][1] = cpu[1];
+		}
+	}
+}
+
+static const char *qsuf(unsigned nq)
+{
+	static char b[4][16];
+	static unsigned k;
+
+	k = (k + 1) % 4;
+	snprintf(b[k], sizeof(b[k]), " x%uq", nq);
+	return b[k];
+}
+
+/*
+ * More queues than CPU pairs: their threads share CPUs, which a spinning
+ * mechanism turns into a measurement of the scheduler (as with --cpus A,A).
+ */
+static void check_shared_queues(const struct point *pts, unsigned n)
+{
+	unsigned i, j, npair = O.ncpu_list >= 2 ? O.ncpu_list / 2 : 1;
+	const struct point *pt = NULL;
+	bool shared = false;
+
+	for (i = 0; i < n && !pt; i++)
+		if (pts[i].is_vrq && pts[i].nq > 1)
+			pt = &pts[i];
+	if (!pt)
+		return;
+	/* any CPU given to two of the queues' 2 * nq threads */
+	for (i = 0; i < 2 * pt->nq && !shared; i++)
+		for (j = i + 1; j < 2 * pt->nq; j++)
+			if (pt->qcpu[i / 2][i % 2] >= 0 &&
+			    pt->qcpu[i / 2][i % 2] == pt->qcpu[j / 2][j % 2]) {
+				shared = true;
+				break;
+			}
+	if (!shared)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!pts[i].is_vrq || !spins(&pts[i]))
+			continue;
+		if (!O.allow_shared_cpu)
+			die("--queues", "%u queues on %u CPU pair(s) share CPUs, and %s spins: use "
+					"a blocking doorbell (--notify eventfd,futex), CPU pairs that do "
+					"not overlap (--cpus A,B,C,D...), or --allow-shared-cpu",
+			    O.queues, npair, pts[i].name);
+		printf("WARNING: %u queues share CPUs: the spinning mechanisms measure the "
+		       "scheduler's time slice\n",
+		       O.queues);
+		return;
+	}
+}
+
+static void print_queues(const struct point *pts, unsigned n)
+{
+	unsigned i, q;
+	char a[16];
+
+	for (i = 0; i < n; i++) {
+		const struct point *pt = &pts[i];
+
+		if (pt->nq < 2 || pt->rc || !pt->used)
+			continue;
+		printf("\nPer queue, %s (items/s, median of %u):\n", pt->name, pt->used);
+		for (q = 0; q < pt->nq; q++) {
+			fmt_rate(a, sizeof(a), median_of(pt->qval[q], pt->used));
+			printf("  queue %-2u CPUs %d,%d  %s\n", q, pt->qcpu[q][0], pt->qcpu[q][1], a);
+		}
+	}
 }
 
 static unsigned count_label(struct point *pts, unsigned n)
@@ -1693,8 +1826,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (O.cpus_set) {
-		for (k = 0; k < 2; k++)
-			if (vb_topo_cpu_ok(&topo, O.cpus[k], why, sizeof(why)) < 0)
+		for (k = 0; k < O.ncpu_list; k++)
+			if (vb_topo_cpu_ok(&topo, O.cpu_list[k], why, sizeof(why)) < 0)
 				die("--cpus", "%s", why);
 		cpu[0] = O.cpus[0];
 		cpu[1] = O.cpus[1];
@@ -1730,6 +1863,15 @@ int main(int argc, char **argv)
 	else
 		printf("%.2f s", O.duration);
 	printf(" (+%.2f s warm-up)\n", O.warmup);
+	if (O.queues > 1) {
+		printf("%u queues at once, each its own %s pair and notification vectors, "
+		       "CPU pairs:",
+		       O.queues, O.procs ? "process" : "thread");
+		for (k = 0; k < (O.ncpu_list >= 2 ? O.ncpu_list : 2); k += 2)
+			printf(" %d,%d", O.ncpu_list >= 2 ? O.cpu_list[k] : cpu[0],
+			       O.ncpu_list >= 2 ? O.cpu_list[k + 1] : cpu[1]);
+		printf(" (cycling)\n");
+	}
 
 	if (O.mode == M_TUNE) {
 		rc = run_tune(rep, cpu);
@@ -1802,21 +1944,24 @@ int main(int argc, char **argv)
 									base_params(&pt->p, cpu, O.qsizes[qi]);
 									pt->p.msg = O.msgs[mi];
 									pt->p.batch = O.batches[bi];
+									set_queues(pt, cpu);
 									snprintf(pt->name, sizeof(pt->name),
-										 "vrq %s %s %s q%u%s%s%s", O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
+										 "vrq %s %s %s q%u%s%s%s%s", O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
 										 vrq_notify_kind_name(O.notify[k]),
 										 cm == 2 ? "zc" : "copy", O.qsizes[qi],
 										 pt->vq.event_idx ? "" : " noei",
 										 pt->vq.in_order ? " ino" : "",
-										 pt->vq.indirect ? " ind" : "");
+										 pt->vq.indirect ? " ind" : "", pt->nq > 1 ? qsuf(pt->nq) : "");
 									snprintf(pt->mech, sizeof(pt->mech), "vrq-%s-%s",
 										 O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
 										 vrq_notify_kind_name(O.notify[k]));
 								}
 		n = add_baselines(pts, n, O.baselines ? O.baselines : "spsc,wfcq", cpu, true);
 		check_shared_cpu(pts, n, cpu);
+		check_shared_queues(pts, n);
 		run_all(pts, n, mode_s);
 		print_stream_table(pts, n);
+		print_queues(pts, n);
 		print_legend(false, false);
 		print_counters(pts, n);
 	}

@@ -649,3 +649,112 @@ int vq_run_stream(const struct vb_params *p, const struct vq_opts *o, struct vb_
 {
 	return start(K_STREAM, p, o, r, c, err, errlen);
 }
+
+/* ---- several queues --------------------------------------------------------- */
+
+struct multi {
+	struct vb_params p;
+	const struct vq_opts *o;
+	struct vb_result r;
+	struct vq_counters c;
+	char err[256];
+	int rc;
+};
+
+static void *multi_thread(void *a)
+{
+	struct multi *m = a;
+
+	m->rc = vq_run_stream(&m->p, m->o, &m->r, &m->c, m->err, sizeof(m->err));
+	return NULL;
+}
+
+static void stats_add(struct vrq_notify_stats *d, const struct vrq_notify_stats *s)
+{
+#define A(f) (d->f += s->f)
+	A(sent);
+	A(suppressed);
+	A(syscalls);
+	A(coalesced);
+	A(waits);
+	A(wakeups);
+	A(spurious);
+	A(recheck_hits);
+	A(spin_hits);
+	A(consumed);
+	A(status_reads);
+	A(status_empty);
+	A(acks);
+	A(blocked_ns);
+	A(spun_ns);
+#undef A
+}
+
+int vq_run_stream_multi(const struct vb_params *p, const struct vq_opts *o, unsigned nq,
+			const int (*cpus)[2], struct vb_result *r, struct vq_counters *c,
+			double *q_rate, char *err, size_t errlen)
+{
+	struct multi *m;
+	pthread_t *t;
+	double rate = 0;
+	unsigned i, started = 0;
+	int rc = 0;
+
+	if (nq == 0 || nq > VQ_MAX_QUEUES)
+		return -EINVAL;
+	m = calloc(nq, sizeof(*m));
+	t = calloc(nq, sizeof(*t));
+	if (!m || !t) {
+		free(m);
+		free(t);
+		return -ENOMEM;
+	}
+	memset(r, 0, sizeof(*r));
+	memset(c, 0, sizeof(*c));
+	err[0] = '\0';
+	for (i = 0; i < nq; i++) {
+		m[i].p = *p;
+		m[i].p.cpu[0] = cpus[i][0];
+		m[i].p.cpu[1] = cpus[i][1];
+		m[i].o = o;
+		if (pthread_create(&t[i], NULL, multi_thread, &m[i]) != 0) {
+			rc = -EAGAIN;
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < started && rc == 0; i++) {
+		if (m[i].rc < 0) {
+			snprintf(err, errlen, "queue %u: %s", i, m[i].err);
+			rc = m[i].rc;
+			break;
+		}
+		q_rate[i] = m[i].r.elapsed_ns
+				    ? (double)m[i].r.trans * 1e9 / (double)m[i].r.elapsed_ns
+				    : 0;
+		rate += q_rate[i];
+		r->trans += m[i].r.trans;
+		r->bytes += m[i].r.bytes;
+		r->cpu_s += m[i].r.cpu_s;
+		r->notifications += m[i].r.notifications;
+		r->interrupts += m[i].r.interrupts;
+		stats_add(&c->kick_tx, &m[i].c.kick_tx);
+		stats_add(&c->kick_rx, &m[i].c.kick_rx);
+		stats_add(&c->irq_tx, &m[i].c.irq_tx);
+		stats_add(&c->irq_rx, &m[i].c.irq_rx);
+	}
+	if (rc == 0 && started < nq)
+		snprintf(err, errlen, "cannot start queue %u's thread", started);
+	if (rc == 0) {
+		/* the aggregate rate is the sum of the queues' own rates */
+		r->elapsed_ns = rate > 0 ? (uint64_t)((double)r->trans * 1e9 / rate) : 0;
+		c->load = m[0].c.load;
+		if (o->procs)
+			c->load.ok = false;
+	}
+	free(m);
+	free(t);
+	return rc;
+}

@@ -37,4 +37,21 @@ int vq_run_rr(const struct vb_params *p, const struct vq_opts *o, struct vb_resu
 int vq_run_stream(const struct vb_params *p, const struct vq_opts *o, struct vb_result *r,
 		  struct vq_counters *c, char *err, size_t errlen);
 
+#define VQ_MAX_QUEUES 16
+
+/*
+ * @p nq independent queues streaming at once, queue i between CPUs
+ * cpus[i][0] (driver) and cpus[i][1] (device): each its own link, ring,
+ * notification channels (one vector per queue and direction) and thread
+ * (or process) pair.  @p r and @p c get the sums over the queues; r's
+ * rate (trans / elapsed) is the sum of the queues' rates; q_rate[i] is
+ * queue i's items/s.  The queues start together and run the same
+ * duration, so their measured phases overlap but for the setup skew (a
+ * few ms).  In process mode the other queues' processes would count as
+ * disturbance, so the disturbance check is off (c->load.ok = false).
+ */
+int vq_run_stream_multi(const struct vb_params *p, const struct vq_opts *o, unsigned nq,
+			const int (*cpus)[2], struct vb_result *r, struct vq_counters *c,
+			double *q_rate, char *err, size_t errlen);
+
 #endif /* VB_VRQMECH_H */

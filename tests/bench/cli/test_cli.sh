@@ -170,6 +170,20 @@ for m in vrq-split-eventfd baseline:pipe; do
 	[ "${t:-0}" = 6000 ] || fail "count: $m trans=$t, expected 6000"
 done
 
+# --queues: the aggregate is the sum of the queues' own rates (one
+# repetition: the medians are the values), per-queue metrics in the JSON
+run streamq stream -l 0.2 -w 0.05 --reps 1 --threshold 1 --queues 2 --notify eventfd -m 64 -b 32 \
+	--copy-mode zero-copy --baseline none
+if [ -f "$TMP/streamq.json" ]; then
+	agg=$(tr -d ' \n' <"$TMP/streamq.json" | grep -o '"items_per_s":{[^}]*' | grep -o '"median":[0-9.e+]*' | head -1 | cut -d: -f2)
+	q0=$(tr -d ' \n' <"$TMP/streamq.json" | grep -o '"queue0_items_per_s":{[^}]*' | grep -o '"median":[0-9.e+]*' | cut -d: -f2)
+	q1=$(tr -d ' \n' <"$TMP/streamq.json" | grep -o '"queue1_items_per_s":{[^}]*' | grep -o '"median":[0-9.e+]*' | cut -d: -f2)
+	awk -v a="${agg:-0}" -v x="${q0:-0}" -v y="${q1:-0}" 'BEGIN { exit !(a > 0 && x > 0 && y > 0 &&
+		(a - x - y) / a < 0.001 && (x + y - a) / a < 0.001) }' ||
+		fail "streamq: aggregate $agg is not queue0 $q0 + queue1 $q1"
+	grep -q "^  queue 1  CPUs" "$TMP/streamq.out" || fail "streamq: no per-queue lines"
+fi
+
 # linux-ringtest: skipped with a message when the binaries are absent; with
 # them (a stand-in that records its arguments) the rows come from the
 # binary's own run, with vrq's CPUs, queue size and batch passed through
@@ -248,6 +262,11 @@ bad() {
 }
 bad "unknown mode" bogus
 bad "--phases" tune --phases bogus
+bad "--queues" rr --queues 2
+bad "--queues" stream --queues 17
+bad "--queues" stream --queues 2 --notify poll
+bad "--cpus" stream --cpus 0,1,1,0
+bad "--cpus" stream --queues 2 --cpus 0,1,0,1,1,0
 bad "linux-ringtest" rr --baseline linux-ringtest
 bad "--phases" rr --phases ring
 bad "tune sweeps" tune --ring packed
