@@ -15,6 +15,16 @@
  *   pg_<ring>_irq_decision      device: need_notify
  *   pg_<ring>_get_used          driver: get_used
  *
+ * and, when built with the RPMsg layer (VRQ_PERFGATE_RPMSG), a host and a
+ * remote bus over one shared-memory link in the same thread (poll
+ * backend, 512-byte buffers):
+ *
+ *   pg_rpmsg_send_copy          host: vrq_rpmsg_send() of 64 bytes
+ *   pg_rpmsg_recv               remote: vrq_rpmsg_poll() of that message
+ *                               (parse, endpoint lookup, callback, buffer
+ *                               back to the host)
+ *   pg_rpmsg_send_nocopy        host: get_tx_buffer + send_nocopy of 64 B
+ *
  * Everything is deterministic: the same binary and N give the same counts
  * on every run, whatever else the machine does.
  *
@@ -24,6 +34,7 @@
  *
  *   vrq-perfgate [N]      N rounds (default 10000); exit 0, or 1 on a
  *                         wrong result (the ring misbehaved)
+ *   vrq-perfgate --list   the operations this build measures, one a line
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +42,9 @@
 #include <string.h>
 
 #include <vrq/vrq.h>
+#if VRQ_PERFGATE_RPMSG
+#include "rpmsg/rpmsg_pair.h"
+#endif
 
 #define QSIZE 256
 #define BUF_DA 0x10000000ull
@@ -38,6 +52,9 @@
 
 #ifndef VRQ_PERFGATE_INJECT
 #define VRQ_PERFGATE_INJECT 0
+#endif
+#ifndef VRQ_PERFGATE_RPMSG
+#define VRQ_PERFGATE_RPMSG 0
 #endif
 
 #define PG_OP __attribute__((noinline)) void
@@ -187,6 +204,93 @@ PG_OP pg_packed_get_used(void)
 		errors++;
 }
 
+/* ---- RPMsg ----------------------------------------------------------------- */
+
+#if VRQ_PERFGATE_RPMSG
+static struct rp_pair rp;
+static struct vrq_rpmsg_ept *rp_host_ept, *rp_remote_ept;
+static unsigned long long rp_got;
+static unsigned char rp_msg[64];
+
+static int rp_cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m, void *priv)
+{
+	const unsigned char *d = m->data;
+
+	(void)e;
+	(void)priv;
+	if (m->len != sizeof(rp_msg) || d[0] != rp_msg[0] || d[63] != rp_msg[63])
+		errors++;
+	rp_got++;
+	return 0;
+}
+
+PG_OP pg_rpmsg_send_copy(void);
+PG_OP pg_rpmsg_recv(void);
+PG_OP pg_rpmsg_send_nocopy(void);
+
+PG_OP pg_rpmsg_send_copy(void)
+{
+	pg_inject();
+	rp_msg[0]++;
+	rp_msg[63] = rp_msg[0];
+	if (vrq_rpmsg_send(rp_host_ept, rp_msg, sizeof(rp_msg)) != 0)
+		errors++;
+}
+
+PG_OP pg_rpmsg_recv(void)
+{
+	pg_inject();
+	if (vrq_rpmsg_poll(rp.remote.bus, 0) != 1)
+		errors++;
+}
+
+PG_OP pg_rpmsg_send_nocopy(void)
+{
+	struct vrq_rpmsg_txbuf tb;
+
+	pg_inject();
+	rp_msg[0]++;
+	rp_msg[63] = rp_msg[0];
+	if (vrq_rpmsg_get_tx_buffer(rp.host.bus, &tb, 0) != 0) {
+		errors++;
+		return;
+	}
+	memcpy(tb.data, rp_msg, sizeof(rp_msg));
+	if (vrq_rpmsg_send_nocopy(rp_host_ept, 1024, &tb, sizeof(rp_msg), 0) != 0)
+		errors++;
+}
+
+/* not measured: the remote takes the zero-copy message (a body unlike
+ * pg_rpmsg_recv's, or gcc folds the two into one symbol) */
+static __attribute__((noinline)) void rp_drain(void)
+{
+	if (vrq_rpmsg_poll(rp.remote.bus, 1) < 1)
+		errors += 1000;
+}
+
+static int rp_setup(void)
+{
+	struct vrq_rpmsg_link_cfg lc;
+	int rc, err = 0;
+
+	memset(&lc, 0, sizeof(lc));
+	lc.notify = VRQ_NOTIFY_POLL;
+	lc.ring_features = VRQ_FEATURE(VRQ_F_EVENT_IDX);
+	rc = rp_pair_init(&rp, &lc, NULL, NULL);
+	if (rc)
+		return rc;
+	rp_remote_ept = vrq_rpmsg_create_ept(rp.remote.bus, "perfgate", 1024, VRQ_RPMSG_ADDR_ANY,
+					     rp_cb, NULL, NULL, &err);
+	rp_host_ept = vrq_rpmsg_create_ept(rp.host.bus, NULL, 1025, 1024, rp_cb, NULL, NULL, &err);
+	if (!rp_remote_ept || !rp_host_ept)
+		return err ? err : -EINVAL;
+	/* the name service announcement, then nothing pending */
+	vrq_rpmsg_poll(rp.host.bus, 0);
+	vrq_rpmsg_poll(rp.remote.bus, 0);
+	return 0;
+}
+#endif
+
 /* ---- setup ----------------------------------------------------------------- */
 
 static void *ring_mem(size_t bytes)
@@ -240,6 +344,10 @@ static int setup(void)
 	if ((rc = vrq_packed_drv_init(&pdrv, &pc)) != 0 || (rc = vrq_packed_dev_init(&pdev, &pc)) != 0)
 		return rc;
 	vrq_chain_init(&chain, segs, 4);
+#if VRQ_PERFGATE_RPMSG
+	if ((rc = rp_setup()) != 0)
+		return rc;
+#endif
 	return 0;
 }
 
@@ -248,6 +356,16 @@ int main(int argc, char **argv)
 	unsigned long n = 10000, i;
 	int rc;
 
+	if (argc == 2 && !strcmp(argv[1], "--list")) {
+		puts("split_add_publish\nsplit_kick_decision\nsplit_pop_push_publish\n"
+		     "split_irq_decision\nsplit_get_used\npacked_add_publish\n"
+		     "packed_kick_decision\npacked_pop_push_publish\npacked_irq_decision\n"
+		     "packed_get_used");
+#if VRQ_PERFGATE_RPMSG
+		puts("rpmsg_send_copy\nrpmsg_recv\nrpmsg_send_nocopy");
+#endif
+		return 0;
+	}
 	if (argc > 2 || (argc == 2 && (n = strtoul(argv[1], NULL, 10)) == 0)) {
 		fprintf(stderr, "usage: vrq-perfgate [ROUNDS]\n");
 		return 2;
@@ -268,7 +386,19 @@ int main(int argc, char **argv)
 		pg_packed_pop_push_publish();
 		pg_packed_irq_decision();
 		pg_packed_get_used();
+#if VRQ_PERFGATE_RPMSG
+		pg_rpmsg_send_copy();
+		pg_rpmsg_recv();
+		pg_rpmsg_send_nocopy();
+		rp_drain();
+#endif
 	}
+#if VRQ_PERFGATE_RPMSG
+	if (rp_got != 2 * n) {
+		fprintf(stderr, "vrq-perfgate: RPMsg delivered %llu of %lu messages\n", rp_got, 2 * n);
+		errors++;
+	}
+#endif
 	printf("vrq-perfgate: %lu rounds, %llu errors, %llu kicks, %llu interrupts, inject %d\n", n,
 	       errors, kicks, irqs, VRQ_PERFGATE_INJECT);
 	return errors ? 1 : 0;
