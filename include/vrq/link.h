@@ -243,9 +243,10 @@ int vrq_link_attach(struct vrq_link *dev, const struct vrq_link *drv);
  *         (SO_PEERCRED).  The device's refusal comes back as its code
  *         (e.g. -EPERM for a region it would not map), -VRQ_EPEERGONE if it
  *         closed the socket without answering, -EPROTO for a malformed answer
- *         (or a device that did not announce READY for this generation),
- *         -EBUSY if the region is already in use (vrq_link_drv_reset()
- *         first).  Used again after vrq_link_drv_reset() for a new device. */
+ *         (or a device that did not announce READY for this generation).
+ *         Used again after vrq_link_drv_reset() for a new device (offering
+ *         a READY link again without a reset works as it always did, with
+ *         no restart guarantee: the ring is not rebuilt). */
 int vrq_link_send(struct vrq_link *drv, int sock);
 /**
  * @brief Device end in another process: receive, validate, map, init, and

@@ -408,10 +408,9 @@ int vrq_link_send(struct vrq_link *l, int sock)
 
 	if (l->is_dev || !l->life)
 		return fail(l, -VRQ_EINVAL, "not a driver end");
-	/* our own word: only this thread writes it */
-	if (VRQ_LINK_LIFE_STATE(__atomic_load_n(&l->life->drv, __ATOMIC_RELAXED)) !=
-	    VRQ_LINK_ST_STARTING)
-		return fail(l, -EBUSY, "the region is in use (vrq_link_drv_reset() first)");
+	/* a READY link offered again without vrq_link_drv_reset() is what
+	 * existing callers may do (the first device gone, the ring untouched):
+	 * allowed as before; the new device attaches to the same generation */
 	fds[n++] = l->shm.fd;
 	if (l->kick_fd >= 0) {
 		fds[n++] = l->kick_fd;
