@@ -31,7 +31,9 @@
  * Rounds: (A) 1000 kills (500 per ring) x VRQ_TEST_SCALE, at least 20;
  * (B) 200 deaths per ring x VRQ_TEST_SCALE, at least 10.
  * Options: --notify eventfd|hybrid|futex|... (default eventfd),
- * --kills N (A, total), --seed S.
+ * --kills N (A, total at scale 1; default 1000), --deaths N (B, per ring at
+ * scale 1; default 200), --seed S; RS_DEBUG=1 in the
+ * environment prints every round of (A).
  * Process mode only; this process makes no thread (TSan and fork).
  */
 #define _GNU_SOURCE
@@ -563,7 +565,9 @@ static int test_device_restart(enum vrq_notify_kind k, enum vrq_ring_kind ring, 
 		if (returned > st.max_returned)
 			st.max_returned = returned;
 		if (getenv("RS_DEBUG"))
-			printf("round %" PRIu64 " self %d clean %d nowait %d delay %" PRIu64 " done %" PRIu64 " returned %u\n", rounds, self, clean, nowait, delay, s.done, returned);
+			printf("round %" PRIu64 " self %d clean %d nowait %d delay %" PRIu64
+			       " done %" PRIu64 " returned %u\n",
+			       rounds, self, clean, nowait, delay, s.done, returned);
 		if (!clean)
 			st.caught[returned == 0 ? 0 : returned < RS_WINDOW ? 1 : 2]++;
 		/* every buffer is back, and the ones with an error are exactly
@@ -758,7 +762,7 @@ int main(int argc, char **argv)
 	enum vrq_notify_kind k = VRQ_NOTIFY_EVENTFD;
 	const char *sc = getenv("VRQ_TEST_SCALE");
 	double scale = sc ? atof(sc) : 1.0;
-	unsigned kills = 0, deaths;
+	unsigned kills = 0, deaths = 0;
 	uint64_t seed = 0;
 	int i, status;
 
@@ -770,22 +774,22 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--kills") && i + 1 < argc) {
 			kills = (unsigned)strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--deaths") && i + 1 < argc) {
+			deaths = (unsigned)strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
 			seed = strtoull(argv[++i], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: %s [--notify KIND] [--kills N] [--seed S]\n",
+			fprintf(stderr, "usage: %s [--notify KIND] [--kills N] [--deaths N] [--seed S]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	if (scale <= 0)
 		scale = 1.0;
-	if (!kills) {
-		kills = (unsigned)(1000 * scale);
-		if (kills < 20)
-			kills = 20;
-	}
-	deaths = (unsigned)(200 * scale);
+	kills = (unsigned)((kills ? kills : 1000) * scale);
+	if (kills < 20)
+		kills = 20;
+	deaths = (unsigned)((deaths ? deaths : 200) * scale);
 	if (deaths < 10)
 		deaths = 10;
 	if (!seed)
