@@ -28,6 +28,12 @@
  *     vrq_link_dev_release(), and accepts the next driver.  A clean
  *     driver child checks all its completions and exits 0.
  *
+ * (C) the calls one by one, both ends in this thread: refusals (-EBUSY
+ *     while the device may use the ring or before reclaim, -EPROTO for a
+ *     garbage word, a new device refusing a closing driver), the order of
+ *     reclaim (completion, then in flight), the dropped-chain count, epochs
+ *     and generations across a thread-mode restart, traffic after it, and
+ *     the driver's close token seen by the device.
  * Rounds: (A) 1000 kills (500 per ring) x VRQ_TEST_SCALE, at least 20;
  * (B) 200 deaths per ring x VRQ_TEST_SCALE, at least 10.
  * Options: --notify eventfd|hybrid|futex|... (default eventfd),
@@ -757,6 +763,144 @@ out:
 	return vrq_test_failures == fails ? 0 : -1;
 }
 
+/* ---- (C) the calls one by one, both ends in this thread --------------------------- */
+
+static int test_calls(enum vrq_notify_kind k, enum vrq_ring_kind ring)
+{
+	struct vrq_link_cfg lc;
+	struct vrq_link drv, dev, dev2;
+	bool have_drv = false, have_dev = false, have_dev2 = false;
+	struct vrq_seg seg[4];
+	struct vrq_chain c;
+	void *tok;
+	uint32_t len, e, saved;
+	int rc, i, fails = vrq_test_failures, n_done = 0, n_reset = 0;
+
+	link_cfg(&lc, k, ring);
+	CHECK_EQ_OUT(vrq_link_create(&drv, &lc), 0);
+	have_drv = true;
+	/* the driver's own word: STARTING, generation 1; no device yet */
+	CHECK_EQ_OUT(drv.life->drv, VRQ_LINK_LIFE_WORD(VRQ_LINK_ST_STARTING, 1));
+	CHECK_EQ_OUT(vrq_link_peer_state(&drv, &e), VRQ_LINK_ST_NONE);
+	/* no peer gone, no close: nothing to reclaim, nothing to reset */
+	CHECK_EQ_OUT(vrq_link_peer_check(&drv), 0);
+	CHECK_EQ_OUT(vrq_link_drv_reclaim(&drv, &tok, &len), -EBUSY);
+	CHECK_EQ_OUT(vrq_link_drv_reset(&drv), -EBUSY);
+
+	CHECK_EQ_OUT(vrq_link_attach(&dev, &drv), 0);
+	have_dev = true;
+	CHECK_EQ_OUT(dev.epoch, 1);
+	CHECK_EQ_OUT(dev.peer_epoch, 1);
+	CHECK_EQ_OUT(vrq_link_peer_state(&drv, &e), VRQ_LINK_ST_READY);
+	CHECK_EQ_OUT(e, 1);
+	CHECK_EQ_OUT(drv.life->dev_gen, 1);
+	CHECK_EQ_OUT(vrq_link_peer_state(&dev, &e), VRQ_LINK_ST_STARTING);
+	CHECK_EQ_OUT(vrq_link_drv_reclaim(&dev, &tok, &len), -VRQ_EINVAL);
+
+	/* 4 buffers: the device pops 3, answers 1 (published), holds 2 */
+	for (i = 0; i < 4; i++) {
+		uint8_t *p = drv.bufs + (size_t)i * RS_SLOT;
+		struct vrq_sg sg[2] = {{vrq_link_da(&drv, p), RS_REQ},
+				       {vrq_link_da(&drv, p + 64), RS_RESP}};
+
+		CHECK_EQ_OUT(vrq_vq_drv_add(&drv.drv, sg, 1, 1, (void *)(uintptr_t)(i + 1)), 0);
+	}
+	vrq_vq_drv_publish(&drv.drv);
+	for (i = 0; i < 3; i++) {
+		vrq_chain_init(&c, seg, 4);
+		CHECK_EQ_OUT(vrq_vq_dev_pop(&dev.dev, &c), 1);
+		if (i == 0)
+			CHECK_EQ_OUT(vrq_vq_dev_push(&dev.dev, c.head, RS_RESP), 0);
+	}
+	vrq_vq_dev_publish(&dev.dev);
+	/* the device is alive: the driver may not take the ring */
+	CHECK_EQ_OUT(vrq_link_drv_reclaim(&drv, &tok, &len), -EBUSY);
+	/* a clean close: the "shutting down" token, told apart from a crash */
+	vrq_link_close(&dev);
+	CHECK_EQ_OUT(vrq_link_peer_state(&drv, &e), VRQ_LINK_ST_SHUTTING_DOWN);
+	CHECK_EQ_OUT(vrq_link_peer_check(&drv), -ECONNRESET);
+	CHECK_EQ_OUT(vrq_vq_drv_wait(&drv.drv, &drv.irq, RS_WATCHDOG_NS), 0); /* the answer */
+	while ((rc = vrq_link_drv_reclaim(&drv, &tok, &len)) != 0) {
+		if (rc == 1) {
+			CHECK_EQ_OUT((uintptr_t)tok, 1);
+			CHECK_EQ_OUT(len, RS_RESP);
+			n_done++;
+		} else {
+			CHECK_EQ_OUT(rc, -ECONNRESET);
+			CHECK_OUT((uintptr_t)tok >= 2 && (uintptr_t)tok <= 4);
+			n_reset++;
+		}
+	}
+	CHECK_EQ_OUT(n_done, 1);
+	CHECK_EQ_OUT(n_reset, 3);
+	CHECK_EQ_OUT(vrq_link_drv_reclaim(&drv, &tok, &len), 0); /* stays done */
+	CHECK_EQ_OUT(vrq_link_drv_reset(&drv), 0);
+	CHECK_EQ_OUT(drv.life->drv, VRQ_LINK_LIFE_WORD(VRQ_LINK_ST_STARTING, 2));
+	CHECK_EQ_OUT(vrq_vq_drv_num_free(&drv.drv), RS_QSIZE);
+	/* the device drops the two chains it held */
+	CHECK_EQ_OUT(vrq_link_dev_release(&dev), 2);
+	have_dev = false;
+
+	/* a garbage or closing driver word is refused by a new device */
+	saved = drv.life->drv;
+	drv.life->drv = 0xfu;
+	CHECK_EQ_OUT(vrq_link_attach(&dev2, &drv), -EPROTO);
+	drv.life->drv = VRQ_LINK_LIFE_WORD(VRQ_LINK_ST_SHUTTING_DOWN, 2);
+	CHECK_EQ_OUT(vrq_link_attach(&dev2, &drv), -EBUSY);
+	drv.life->drv = saved;
+	/* a garbage device word is -EPROTO to the driver */
+	saved = drv.life->dev;
+	drv.life->dev = 0x1234567fu;
+	CHECK_EQ_OUT(vrq_link_peer_state(&drv, &e), -EPROTO);
+	drv.life->dev = saved;
+
+	/* the next device: "I restarted" with epoch 2, for generation 2 */
+	CHECK_EQ_OUT(vrq_link_attach(&dev2, &drv), 0);
+	have_dev2 = true;
+	CHECK_EQ_OUT(dev2.epoch, 2);
+	CHECK_EQ_OUT(dev2.peer_epoch, 2);
+	CHECK_EQ_OUT(vrq_link_peer_state(&drv, &e), VRQ_LINK_ST_READY);
+	CHECK_EQ_OUT(e, 2);
+	CHECK_EQ_OUT(drv.life->dev_gen, 2);
+	CHECK_EQ_OUT(vrq_link_peer_check(&drv), 0);
+	/* and traffic flows on the rebuilt ring */
+	{
+		struct vrq_sg sg[2] = {{vrq_link_da(&drv, drv.bufs), RS_REQ},
+				       {vrq_link_da(&drv, drv.bufs + 64), RS_RESP}};
+
+		CHECK_EQ_OUT(vrq_vq_drv_add(&drv.drv, sg, 1, 1, &drv), 0);
+		vrq_vq_drv_publish(&drv.drv);
+		CHECK_OUT(vrq_vq_drv_kick(&drv.drv, &drv.kick) >= 0);
+		CHECK_EQ_OUT(vrq_vq_dev_wait(&dev2.dev, &dev2.kick, RS_WATCHDOG_NS), 0);
+		vrq_chain_init(&c, seg, 4);
+		CHECK_EQ_OUT(vrq_vq_dev_pop(&dev2.dev, &c), 1);
+		CHECK_EQ_OUT(vrq_vq_dev_push(&dev2.dev, c.head, RS_RESP), 0);
+		vrq_vq_dev_publish(&dev2.dev);
+		CHECK_OUT(vrq_vq_dev_interrupt(&dev2.dev, &dev2.irq) >= 0);
+		CHECK_EQ_OUT(vrq_vq_drv_wait(&drv.drv, &drv.irq, RS_WATCHDOG_NS), 0);
+		CHECK_EQ_OUT(vrq_vq_drv_get_used(&drv.drv, &tok, &len), 1);
+		CHECK_OUT(tok == &drv);
+	}
+	/* the driver closes: the device sees the token */
+	vrq_link_close(&drv);
+	CHECK_EQ_OUT(vrq_link_peer_state(&dev2, &e), VRQ_LINK_ST_SHUTTING_DOWN);
+	CHECK_EQ_OUT(e, 2);
+	CHECK_EQ_OUT(vrq_link_peer_check(&dev2), -ECONNRESET);
+	CHECK_EQ_OUT(vrq_vq_dev_wait(&dev2.dev, &dev2.kick, RS_WATCHDOG_NS), -VRQ_EPEERGONE);
+	CHECK_EQ_OUT(vrq_link_dev_release(&dev2), 0);
+	have_dev2 = false;
+	printf("[C calls, %s %s] ok\n", vrq_notify_kind_name(k),
+	       ring == VRQ_RING_PACKED ? "packed" : "split");
+out:
+	if (have_dev)
+		vrq_link_destroy(&dev);
+	if (have_dev2)
+		vrq_link_destroy(&dev2);
+	if (have_drv)
+		vrq_link_destroy(&drv);
+	return vrq_test_failures == fails ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	enum vrq_notify_kind k = VRQ_NOTIFY_EVENTFD;
@@ -800,6 +944,8 @@ int main(int argc, char **argv)
 	       seed, vrq_notify_kind_name(k), kills, deaths);
 	/* a hang is a failure: SIGALRM ends the process */
 	alarm(600);
+	test_calls(k, VRQ_RING_SPLIT);
+	test_calls(k, VRQ_RING_PACKED);
 	test_device_restart(k, VRQ_RING_SPLIT, kills / 2);
 	test_device_restart(k, VRQ_RING_PACKED, kills - kills / 2);
 	test_driver_restart(k, VRQ_RING_SPLIT, deaths);
