@@ -627,7 +627,9 @@ static int test_device_restart(enum vrq_notify_kind k, enum vrq_ring_kind ring, 
 	       st.caught[1], st.caught[2], (double)(vrq_notify_now_ns() - t0) * 1e-9);
 	/* the kills must have caught buffers in flight, or the test proves little */
 	CHECK_OUT(st.returned_gone > 0);
-	CHECK_OUT(st.closes == 0 || st.returned_reset > 0);
+	/* (a close may also come when nothing is in flight: only a run with
+	 * a few of them must have caught some) */
+	CHECK_OUT(st.closes < 10 || st.returned_reset > 0);
 out:
 	if (child > 0) {
 		kill(child, SIGKILL);
