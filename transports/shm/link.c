@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,22 @@ static void link_reset(struct vrq_link *l, bool is_dev)
 	l->shm.fd = -1;
 	l->kick.pidfd = -1;
 	l->irq.pidfd = -1;
+}
+
+/* ---- lifecycle words (link.h, "Peer restart") ------------------------------ */
+
+static struct vrq_link_life *life_at(void *base)
+{
+	return (struct vrq_link_life *)(void *)((uint8_t *)base + VRQ_LINK_OFF_LIFE);
+}
+
+/* this end's word: one writer (this end), release so the peer that reads
+ * the state with acquire also sees everything this end did before */
+static void life_set(struct vrq_link *l, enum vrq_link_state st)
+{
+	uint32_t *w = l->is_dev ? &l->life->dev : &l->life->drv;
+
+	__atomic_store_n(w, VRQ_LINK_LIFE_WORD(st, l->epoch), __ATOMIC_RELEASE);
 }
 
 /* Notifier of one end: the driver sends kicks and receives interrupts. */
@@ -168,6 +186,14 @@ int vrq_link_create(struct vrq_link *l, const struct vrq_link_cfg *cfg)
 	h->ind_max = cfg->ind_max;
 	h->da_base = cfg->da_base ? cfg->da_base : DEFAULT_DA_BASE;
 
+	static_assert(sizeof(struct vrq_link_hdr) <= VRQ_LINK_OFF_LIFE &&
+			      VRQ_LINK_OFF_LIFE + sizeof(struct vrq_link_life) <= HDR_BYTES,
+		      "lifecycle words fit the header page after the header");
+	l->life = life_at(l->shm.base);
+	l->epoch = 1;
+	/* the device's word starts at NONE (the region is zeroed) */
+	life_set(l, VRQ_LINK_ST_STARTING);
+
 	vrq_notify_shared_init((struct vrq_notify_shared *)(void *)((uint8_t *)h + h->off_kick));
 	vrq_notify_shared_init((struct vrq_notify_shared *)(void *)((uint8_t *)h + h->off_irq));
 	if (vrq_notify_kind_needs_fd((enum vrq_notify_kind)h->notify_kind,
@@ -264,6 +290,7 @@ static int attach_common(struct vrq_link *l)
 	struct vrq_link_hdr *h;
 	struct vrq_vq_cfg qc;
 	uint8_t *base;
+	uint32_t drv_w;
 	int rc;
 
 	/* the peer may rewrite the header at any time: work from a copy */
@@ -277,6 +304,21 @@ static int attach_common(struct vrq_link *l)
 	if (rc < 0)
 		return rc;
 	base = l->shm.base;
+	/* lifecycle: L6, pairs with L5 (release of the driver's STARTING) in
+	 * vrq_link_drv_reset(): the rebuilt ring is visible before we use it */
+	l->life = life_at(base);
+	drv_w = __atomic_load_n(&l->life->drv, __ATOMIC_ACQUIRE);
+	if (VRQ_LINK_LIFE_STATE(drv_w) > VRQ_LINK_ST_SHUTTING_DOWN)
+		return fail(l, -EPROTO, "the driver's lifecycle word is garbage (0x%x)", drv_w);
+	if (VRQ_LINK_LIFE_STATE(drv_w) == VRQ_LINK_ST_SHUTTING_DOWN)
+		return fail(l, -EBUSY, "the driver is shutting down the region");
+	/* "I restarted": one more than whoever wrote the word before us */
+	l->epoch = (VRQ_LINK_LIFE_EPOCH(__atomic_load_n(&l->life->dev, __ATOMIC_RELAXED)) + 1) &
+		   VRQ_LINK_EPOCH_MASK;
+	if (!l->epoch)
+		l->epoch = 1;
+	l->peer_epoch = VRQ_LINK_LIFE_EPOCH(drv_w);
+	life_set(l, VRQ_LINK_ST_STARTING);
 	if (vrq_notify_kind_needs_fd((enum vrq_notify_kind)h->notify_kind,
 				     (enum vrq_notify_kind)h->block_kind) &&
 	    (l->kick_fd < 0 || l->irq_fd < 0))
@@ -321,6 +363,10 @@ static int attach_common(struct vrq_link *l)
 		return fail(l, rc, "device queue init: %s", vrq_strerror(rc));
 	/* kicks off until the device waits (vrq_vq_dev_wait arms) */
 	vrq_vq_dev_disable_kick(&l->dev);
+	/* L1: the generation we attached to, then READY (release); pairs with
+	 * L2 (acquire) in vrq_link_send() */
+	__atomic_store_n(&l->life->dev_gen, l->peer_epoch, __ATOMIC_RELAXED);
+	life_set(l, VRQ_LINK_ST_READY);
 	return 0;
 }
 
@@ -357,8 +403,14 @@ int vrq_link_send(struct vrq_link *l, int sock)
 	struct link_msg m = {.magic = VRQ_LINK_MAGIC, .total = l->shm.size, .pid = getpid()};
 	struct link_ack ack;
 	int fds[3], n = 0, pid, rc;
+	uint32_t dev_w, dev_gen;
 	size_t got = 0;
 
+	if (l->is_dev || !l->life)
+		return fail(l, -VRQ_EINVAL, "not a driver end");
+	/* a READY link offered again without vrq_link_drv_reset() is what
+	 * existing callers may do (the first device gone, the ring untouched):
+	 * allowed as before; the new device attaches to the same generation */
 	fds[n++] = l->shm.fd;
 	if (l->kick_fd >= 0) {
 		fds[n++] = l->kick_fd;
@@ -383,6 +435,19 @@ int vrq_link_send(struct vrq_link *l, int sock)
 		return fail(l, -EPROTO, "malformed answer from the device");
 	if (ack.rc < 0)
 		return fail(l, ack.rc, "the device refused the region: %s", vrq_strerror(ack.rc));
+	/* L2: pairs with L1 (release of READY) in attach_common(); the device
+	 * announces READY for this generation, or is one that predates the
+	 * protocol (NONE: it never wrote its word) */
+	dev_w = __atomic_load_n(&l->life->dev, __ATOMIC_ACQUIRE);
+	dev_gen = __atomic_load_n(&l->life->dev_gen, __ATOMIC_RELAXED);
+	if (VRQ_LINK_LIFE_STATE(dev_w) == VRQ_LINK_ST_READY && dev_gen == l->epoch)
+		l->peer_epoch = VRQ_LINK_LIFE_EPOCH(dev_w);
+	else if (dev_w != 0)
+		return fail(l, -EPROTO,
+			    "the device answered but did not announce READY for generation %u "
+			    "(word 0x%x, generation %u)",
+			    l->epoch, dev_w, dev_gen);
+	life_set(l, VRQ_LINK_ST_READY);
 	pid = peer_pid(sock, ack.pid);
 	if (pid > 0)
 		return vrq_link_watch(l, pid);
@@ -464,10 +529,171 @@ void vrq_link_close(struct vrq_link *l)
 {
 	if (!l->kick.ops || !l->irq.ops)
 		return;
+	/* L3: the "shutting down" token after this end's last ring access
+	 * (release), before the notifier's closed flag (C1 in notify.c); pairs
+	 * with L4 (acquire) in vrq_link_peer_state() */
+	if (l->life)
+		life_set(l, VRQ_LINK_ST_SHUTTING_DOWN);
 	if (l->is_dev)
 		vrq_notify_close(&l->irq, true);
 	else
 		vrq_notify_close(&l->kick, true);
+}
+
+int vrq_link_peer_state(const struct vrq_link *l, uint32_t *epoch)
+{
+	uint32_t w;
+
+	if (!l->life)
+		return -VRQ_EINVAL;
+	/* L4: pairs with L3 (release of SHUTTING_DOWN) in vrq_link_close() and
+	 * with L1 in attach_common() */
+	w = __atomic_load_n(l->is_dev ? &l->life->drv : &l->life->dev, __ATOMIC_ACQUIRE);
+	if (VRQ_LINK_LIFE_STATE(w) > VRQ_LINK_ST_SHUTTING_DOWN)
+		return -EPROTO;
+	if (epoch)
+		*epoch = VRQ_LINK_LIFE_EPOCH(w);
+	return (int)VRQ_LINK_LIFE_STATE(w);
+}
+
+/* /proc/<pid>/stat: gone, or a zombie (the fallback without a pidfd) */
+static bool proc_gone(int pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t len;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+int vrq_link_peer_check(struct vrq_link *l)
+{
+	/* the receiving notifier watches the peer: interrupts on the driver,
+	 * kicks on the device */
+	const struct vrq_notifier *n = l->is_dev ? &l->kick : &l->irq;
+	int st = vrq_link_peer_state(l, NULL);
+
+	if (st == VRQ_LINK_ST_SHUTTING_DOWN)
+		return -ECONNRESET;
+	if (n->ops && n->pidfd >= 0) {
+		struct pollfd p = {.fd = n->pidfd, .events = POLLIN};
+
+		/* readable once the process exited: its memory is gone, it
+		 * writes nothing more */
+		if (poll(&p, 1, 0) > 0)
+			goto gone;
+	} else if (l->peer_pid > 0 && proc_gone(l->peer_pid)) {
+		goto gone;
+	}
+	return 0;
+gone:
+	/* it may have closed just before dying: the close wins */
+	return vrq_link_peer_state(l, NULL) == VRQ_LINK_ST_SHUTTING_DOWN ? -ECONNRESET
+									 : -VRQ_EPEERGONE;
+}
+
+int vrq_link_drv_reclaim(struct vrq_link *l, void **token, uint32_t *len)
+{
+	int rc;
+
+	if (l->is_dev || !l->life)
+		return -VRQ_EINVAL;
+	if (l->reclaim_phase == 0) {
+		/* quiesce: the device must be gone (process exited) or have
+		 * closed (SHUTTING_DOWN after its last ring access) */
+		rc = vrq_link_peer_check(l);
+		if (rc == 0)
+			return fail(l, -EBUSY, "the device may still use the ring");
+		l->reclaim_rc = rc;
+		l->reclaim_phase = 1;
+	}
+	if (l->reclaim_phase == 1) {
+		/* what the device published before it went is a completion */
+		rc = vrq_vq_drv_get_used(&l->drv, token, len);
+		if (rc > 0)
+			return 1;
+		/* none left, or a completion the ring refused (the queue is
+		 * broken then): the rest is in flight */
+		l->reclaim_phase = 2;
+	}
+	if (l->reclaim_phase == 2) {
+		if (vrq_vq_drv_detach(&l->drv, token) > 0)
+			return l->reclaim_rc;
+		l->reclaim_phase = 3;
+	}
+	return 0;
+}
+
+int vrq_link_drv_reset(struct vrq_link *l)
+{
+	int rc;
+
+	if (l->is_dev || !l->life)
+		return -VRQ_EINVAL;
+	if (l->reclaim_phase != 3)
+		return fail(l, -EBUSY, "buffers still to reclaim (vrq_link_drv_reclaim())");
+	/* nobody else maps the ring now: rebuild it as create() left it */
+	vrq_vq_drv_reset(&l->drv);
+	vrq_vq_drv_disable_cb(&l->drv);
+	/* the notifiers: stale bells, sleeping and closed flags and counts
+	 * of the old device must not reach the new one; new eventfds (the
+	 * old ones may hold a count), no pid watched */
+	vrq_notify_fini(&l->kick);
+	vrq_notify_fini(&l->irq);
+	vrq_notify_shared_init((struct vrq_notify_shared *)(void *)((uint8_t *)l->shm.base +
+								    l->hdr->off_kick));
+	vrq_notify_shared_init((struct vrq_notify_shared *)(void *)((uint8_t *)l->shm.base +
+								    l->hdr->off_irq));
+	if (l->kick_fd >= 0) {
+		close(l->kick_fd);
+		close(l->irq_fd);
+		l->kick_fd = l->irq_fd = -1;
+		rc = vrq_notify_eventfd(&l->kick_fd);
+		if (rc == 0)
+			rc = vrq_notify_eventfd(&l->irq_fd);
+		if (rc < 0)
+			return fail(l, rc, "eventfd: %s", vrq_strerror(rc));
+	}
+	rc = init_notifiers(l);
+	if (rc < 0)
+		return rc;
+	l->peer_pid = 0;
+	l->peer_epoch = 0;
+	l->reclaim_rc = 0;
+	l->reclaim_phase = 0;
+	l->epoch = (l->epoch + 1) & VRQ_LINK_EPOCH_MASK;
+	if (!l->epoch)
+		l->epoch = 1;
+	/* L5: the rebuilt ring and blocks, then STARTING(g+1) (release);
+	 * pairs with L6 (acquire) in attach_common() */
+	life_set(l, VRQ_LINK_ST_STARTING);
+	return 0;
+}
+
+uint64_t vrq_link_dev_release(struct vrq_link *l)
+{
+	uint64_t dropped = 0;
+
+	if (!l->is_dev)
+		return 0;
+	if (l->dev.split.desc || l->dev.packed.desc) {
+		const struct vrq_dev_stats *st = vrq_vq_dev_stats(&l->dev);
+
+		dropped = st->popped - st->pushed;
+		vrq_vq_dev_reset(&l->dev);
+	}
+	vrq_link_destroy(l);
+	return dropped;
 }
 
 void vrq_link_destroy(struct vrq_link *l)
@@ -484,6 +710,7 @@ void vrq_link_destroy(struct vrq_link *l)
 		vrq_vq_drv_fini(&l->drv);
 	}
 	l->hdr = NULL;
+	l->life = NULL;
 	if (l->kick_fd >= 0)
 		close(l->kick_fd);
 	if (l->irq_fd >= 0)
