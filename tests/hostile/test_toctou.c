@@ -182,7 +182,7 @@ static void toctou_writer_seg(struct tt *t, uint64_t *addr, uint32_t *len)
 	uint64_t *s = &t->wx;
 	uint32_t off, k;
 
-	switch (rn(s, 28)) {
+	switch (rn(s, 40)) {
 	case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
 		off = rn(s, BUF_SIZE);
 		*addr = BUF_DA + off;
@@ -229,7 +229,7 @@ static void toctou_writer_seg(struct tt *t, uint64_t *addr, uint32_t *len)
 		*addr = BUF_DA - 1 - rn(s, 16);
 		*len = 1 + rn(s, 64);
 		break;
-	default: /* small, in buf (cases 18..27) */
+	default: /* small, in buf (cases 18..39) */
 		*addr = BUF_DA + rn(s, BUF_SIZE - 64);
 		*len = rn(s, 65);
 		break;
@@ -261,9 +261,9 @@ static void toctou_writer_split_desc(struct tt *t, struct vrq_split_desc *d, uin
 	uint32_t len;
 	uint16_t flags = 0, next;
 
-	if (rn(s, 2))
-		flags |= VRQ_DESC_F_NEXT;
 	if (!rn(s, 3))
+		flags |= VRQ_DESC_F_NEXT;
+	if (!rn(s, 4))
 		flags |= VRQ_DESC_F_WRITE;
 	if (!rn(s, in_table ? 24 : 10)) {
 		flags |= VRQ_DESC_F_INDIRECT;
@@ -276,7 +276,7 @@ static void toctou_writer_split_desc(struct tt *t, struct vrq_split_desc *d, uin
 	next = (uint16_t)rn(s, entries);
 	if (!rn(s, 32))
 		next = (uint16_t)xs(s);
-	if (!rn(s, 64))
+	if (!rn(s, 128))
 		flags = (uint16_t)xs(s);
 	st64(&d->addr, addr);
 	st32(&d->len, len);
@@ -302,7 +302,7 @@ static void toctou_writer_packed_desc(struct tt *t, struct vrq_packed_desc *d, i
 		flags |= VRQ_DESC_F_NEXT;
 	if (!rn(s, 3))
 		flags |= VRQ_DESC_F_WRITE;
-	if (!rn(s, in_table ? 24 : 5)) {
+	if (!rn(s, in_table ? 24 : 10)) {
 		flags |= VRQ_DESC_F_INDIRECT;
 		if (rn(s, 8))
 			flags &= (uint16_t)~VRQ_DESC_F_NEXT;
@@ -319,7 +319,7 @@ static void toctou_writer_packed_desc(struct tt *t, struct vrq_packed_desc *d, i
 		if (!rn(s, 20)) /* wrong wrap bits */
 			flags ^= (uint16_t)(rn(s, 2) ? VRQ_PACKED_DESC_F_AVAIL : VRQ_PACKED_DESC_F_USED);
 	}
-	if (!rn(s, 64))
+	if (!rn(s, 128))
 		flags = (uint16_t)xs(s);
 	st64(&d->addr, addr);
 	st32(&d->len, len);
