@@ -144,10 +144,13 @@ static void fz_run(const uint8_t *data, size_t n)
 			break;
 		case OP_DEV_EVENT:
 			sel = fz_u8(&in);
-			if (sel & 1)
-				*(vrq_le16 *)(void *)&s.us->ring[d->size] = vrq_cpu_to_le16(fz_u16(&in));
-			else
+			if (sel & 1) { /* avail_event, at &used->ring[size] */
+				vrq_le16 v = vrq_cpu_to_le16(fz_u16(&in));
+
+				memcpy(s.used.p + 4 + 8u * d->size, &v, sizeof(v));
+			} else {
 				s.us->flags = vrq_cpu_to_le16(fz_u16(&in));
+			}
 			break;
 		case OP_POKE: {
 			struct fz_area *ar[5] = {&s.desc, &s.avail, &s.used, &s.pool, &s.tbl};
