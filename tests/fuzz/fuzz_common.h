@@ -10,9 +10,9 @@
  * valid script; the script ends when the bytes do (at most FZ_MAX_OPS
  * operations).
  *
- * Shared areas are mmap'd fresh for every script with a PROT_NONE page right
- * before and right after the pages that hold them: an access outside an
- * area (by the library or by the harness) faults.  An area that is not a
+ * Shared areas are mmap'd with a PROT_NONE page right before and right
+ * after the pages that hold them (zero-filled for every script): an access
+ * outside an area (by the library or by the harness) faults.  An area that is not a
  * whole number of pages sits at the end of its pages (an overrun faults at
  * once) or, when the script's placement bit says so, at their start (an
  * underrun faults at once).
@@ -162,31 +162,71 @@ struct fz_area {
 	size_t len;
 };
 
+/*
+ * Mappings are cached between scripts (mmap, mprotect and munmap for every
+ * area of every script would cost more than the script): an unmapped area
+ * goes back to the cache, and a later area of the same page count reuses
+ * it, zero-filled again; the guard pages stay where they are.
+ */
+#define FZ_MAP_CACHE 12u
+
+static struct {
+	uint8_t *map;
+	size_t map_len;
+	int busy;
+} fz_map_cache[FZ_MAP_CACHE];
+
 /* Map @p len bytes (aligned to @p align, a power of two <= page) between two
  * PROT_NONE pages; at the start of the pages if @p at_start, else as close
  * to their end as @p align allows.  Zero-filled. */
 static inline void fz_area_map(struct fz_area *a, size_t len, size_t align, int at_start)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE), rw = (len + pg - 1) / pg * pg;
+	unsigned i, free_slot = FZ_MAP_CACHE;
 
 	if (!rw)
 		rw = pg;
 	a->map_len = rw + 2 * pg;
-	a->map = (uint8_t *)mmap(NULL, a->map_len, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a->map == MAP_FAILED || mprotect(a->map, pg, PROT_NONE) ||
-	    mprotect(a->map + pg + rw, pg, PROT_NONE)) {
-		fprintf(stderr, "%s: mmap/mprotect failed\n", fz_name);
-		abort();
+	a->map = NULL;
+	for (i = 0; i < FZ_MAP_CACHE; i++) {
+		if (fz_map_cache[i].busy)
+			continue;
+		if (fz_map_cache[i].map && fz_map_cache[i].map_len == a->map_len) {
+			a->map = fz_map_cache[i].map;
+			memset(a->map + pg, 0, rw);
+			break;
+		}
+		if (free_slot == FZ_MAP_CACHE || !fz_map_cache[i].map)
+			free_slot = i;
 	}
+	if (!a->map) {
+		FZ_CHECK(free_slot < FZ_MAP_CACHE, "harness: more than %u areas", FZ_MAP_CACHE);
+		i = free_slot;
+		if (fz_map_cache[i].map)
+			munmap(fz_map_cache[i].map, fz_map_cache[i].map_len);
+		a->map = (uint8_t *)mmap(NULL, a->map_len, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a->map == MAP_FAILED || mprotect(a->map, pg, PROT_NONE) ||
+		    mprotect(a->map + pg + rw, pg, PROT_NONE)) {
+			fprintf(stderr, "%s: mmap/mprotect failed\n", fz_name);
+			abort();
+		}
+		fz_map_cache[i].map = a->map;
+		fz_map_cache[i].map_len = a->map_len;
+	}
+	fz_map_cache[i].busy = 1;
 	a->len = len;
 	a->p = at_start ? a->map + pg : a->map + pg + ((rw - len) & ~(align - 1));
 }
 
+/* Give the area back (to the cache). */
 static inline void fz_area_unmap(struct fz_area *a)
 {
-	if (a->map)
-		munmap(a->map, a->map_len);
+	unsigned i;
+
+	for (i = 0; i < FZ_MAP_CACHE; i++)
+		if (fz_map_cache[i].map == a->map)
+			fz_map_cache[i].busy = 0;
 	a->map = NULL;
 }
 

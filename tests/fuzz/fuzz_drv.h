@@ -50,11 +50,14 @@ struct fz_drv {
 	int indirect, in_order;
 	uint8_t *tbl; /* caller tables for add_indirect (FZ_TBL_SIZE bytes at FZ_TBL_DA) */
 	uint32_t ntok, pub_upto, oldest;
-	uint32_t cap[MAX_TOK];
-	uint16_t need[MAX_TOK];
-	uint8_t flight[MAX_TOK];
 	uint64_t errors, completed, inflight_desc;
 };
+
+/* per token (index < ntok: written when the token is added, so they need
+ * no clearing between scripts) */
+static uint32_t fz_cap[MAX_TOK];
+static uint16_t fz_need[MAX_TOK];
+static uint8_t fz_flight[MAX_TOK];
 
 static struct vrq_sg fz_sg[MAX_SEGS];
 
@@ -108,19 +111,19 @@ static void fz_drv_took(struct fz_drv *d, void *tok, uint32_t len, int detached)
 
 	FZ_CHECK(v && v % 8 == 0 && v / 8 - 1 < d->ntok, "token %p was never added", tok);
 	i = (uint32_t)(v / 8 - 1);
-	FZ_CHECK(d->flight[i], "token %u returned while not in flight (twice?)", i);
+	FZ_CHECK(fz_flight[i], "token %u returned while not in flight (twice?)", i);
 	if (!detached) {
 		FZ_CHECK(i < d->pub_upto, "token %u returned before it was published", i);
-		FZ_CHECK(len <= d->cap[i], "token %u: len %u > writable capacity %u", i, len,
-			 d->cap[i]);
-		while (d->oldest < d->ntok && !d->flight[d->oldest])
+		FZ_CHECK(len <= fz_cap[i], "token %u: len %u > writable capacity %u", i, len,
+			 fz_cap[i]);
+		while (d->oldest < d->ntok && !fz_flight[d->oldest])
 			d->oldest++;
 		FZ_CHECK(!d->in_order || i == d->oldest,
 			 "IN_ORDER: token %u returned before older token %u", i, d->oldest);
 		d->completed++;
 	}
-	d->flight[i] = 0;
-	d->inflight_desc -= d->need[i];
+	fz_flight[i] = 0;
+	d->inflight_desc -= fz_need[i];
 }
 
 /* Read one buffer's shape; fills fz_sg, returns n_out / n_in. */
@@ -174,9 +177,9 @@ static void fz_drv_record(struct fz_drv *d, unsigned n_out, unsigned n, unsigned
 
 	for (k = n_out; k < n; k++)
 		cap += sg[k].len;
-	d->cap[i] = cap;
-	d->need[i] = (uint16_t)need;
-	d->flight[i] = 1;
+	fz_cap[i] = cap;
+	fz_need[i] = (uint16_t)need;
+	fz_flight[i] = 1;
 	d->inflight_desc += need;
 }
 
@@ -293,7 +296,7 @@ static void fz_drv_detach_reset(struct fz_drv *d)
 		fz_drv_took(d, tok, 0, 1);
 	}
 	for (i = d->oldest; i < d->ntok; i++)
-		FZ_CHECK(!d->flight[i], "token %u still in flight after detach", i);
+		FZ_CHECK(!fz_flight[i], "token %u still in flight after detach", i);
 	vrq_vq_drv_reset(&d->drv);
 	FZ_CHECK(!vrq_vq_drv_broken(&d->drv) && vrq_vq_drv_num_free(&d->drv) == d->size,
 		 "reset: broken %d, %u free of %u", vrq_vq_drv_broken(&d->drv),

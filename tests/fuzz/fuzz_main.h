@@ -10,7 +10,7 @@
  *   fuzz_x [CORPUS_DIR...]      run the built-in seeds, every file of each
  *                               CORPUS_DIR, then a seeded pseudo-random set
  *                               of scripts (mutated seeds and random bytes;
- *                               2000 x env VRQ_TEST_SCALE, default 1)
+ *                               20000 x env VRQ_TEST_SCALE, default 1)
  *   fuzz_x --write-seeds DIR    write the built-in seeds to DIR (this is
  *                               how tests/fuzz/corpus/<target>/ was made)
  */
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 			return 1;
 	if (!(scale > 0))
 		scale = 1.0;
-	rnd_runs = (unsigned long)(2000 * scale);
+	rnd_runs = (unsigned long)(20000 * scale);
 	if (rnd_runs < 50)
 		rnd_runs = 50;
 	for (i = 0; i < rnd_runs; i++) {
