@@ -10,7 +10,7 @@
  *   fuzz_x [CORPUS_DIR...]      run the built-in seeds, every file of each
  *                               CORPUS_DIR, then a seeded pseudo-random set
  *                               of scripts (mutated seeds and random bytes;
- *                               20000 x env VRQ_TEST_SCALE, default 1)
+ *                               100000 x env VRQ_TEST_SCALE, default 1)
  *   fuzz_x --write-seeds DIR    write the built-in seeds to DIR (this is
  *                               how tests/fuzz/corpus/<target>/ was made)
  */
@@ -32,6 +32,7 @@ static void (*const fz_seeds_unused)(void (*)(const char *, const struct fz_sb *
 #else
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #define FZ_POOL_MAX 512u
@@ -114,6 +115,22 @@ static int fz_replay_dir(const char *dir, unsigned long *count)
 	return 0;
 }
 
+/* A fault is an access outside every area (guard pages): name it, then
+ * die of the same signal. */
+static void fz_on_fault(int sig, siginfo_t *si, void *uc)
+{
+	char msg[160];
+	int n;
+
+	(void)uc;
+	n = snprintf(msg, sizeof(msg),
+		     "%s: invariant violated: no crash (signal %d, fault address %p: outside "
+		     "every shared area?)\n",
+		     fz_name, sig, si->si_addr);
+	if (n > 0 && write(2, msg, (size_t)n) < 0)
+		_exit(134);
+}
+
 static uint64_t fz_xs = 0x9E3779B97F4A7C15ull;
 
 static uint64_t fz_rnd(void)
@@ -132,8 +149,15 @@ int main(int argc, char **argv)
 	unsigned long files = 0, rnd_runs, i;
 	int a;
 
+	struct sigaction sa;
+
 	fz_name = FZ_NAME;
 	fz_trace = getenv("VRQ_FUZZ_TRACE") != NULL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fz_on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
 	if (argc == 3 && !strcmp(argv[1], "--write-seeds")) {
 		fz_seed_dir = argv[2];
 		fz_seeds(fz_emit);
@@ -151,7 +175,7 @@ int main(int argc, char **argv)
 			return 1;
 	if (!(scale > 0))
 		scale = 1.0;
-	rnd_runs = (unsigned long)(20000 * scale);
+	rnd_runs = (unsigned long)(100000 * scale);
 	if (rnd_runs < 50)
 		rnd_runs = 50;
 	for (i = 0; i < rnd_runs; i++) {
