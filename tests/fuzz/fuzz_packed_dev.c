@@ -569,6 +569,21 @@ static void fz_seeds(void (*emit)(const char *, const struct fz_sb *))
 	sb_u8(&b, 0);
 	emit("in_order_batches_base", &b);
 
+	/* regression: two chains of two descriptors on a ring of 2, the second
+	 * made available over the first while the device holds it: the
+	 * positions meet again (a double lap) with both ids in flight, and
+	 * get_base must refuse (it used to report a base) */
+	sb_hdr(&b, 2, 0);
+	sb_chain(&b, 0, 2, 1, 0);
+	sb_u8(&b, OP_POP);
+	sb_u8(&b, POP_FULL);
+	sb_chain(&b, 1, 2, 1, 0);
+	sb_u8(&b, OP_POP);
+	sb_u8(&b, POP_FULL);
+	sb_u8(&b, OP_BASE);
+	sb_u8(&b, 1);
+	emit("regress_base_double_lap", &b);
+
 	/* a full ring of 256 one-descriptor chains */
 	sb_hdr(&b, 256, 0);
 	for (i = 0; i < 256; i++)
