@@ -12,8 +12,8 @@
  * Script: operations only (opcode = byte % OP_N), see the enum.
  *
  * Invariants (a violation aborts naming it): vrq_mem_add() returns exactly
- * the model's answer (-VRQ_EINVAL for a NULL va, size 0, a DA or VA range
- * past 2^64 or bad flags; else -VRQ_EEXIST for a reused id or a DA or VA
+ * the model's answer (-VRQ_EINVAL for a NULL va, size 0 or above
+ * PTRDIFF_MAX, a DA or VA range past 2^64 or bad flags; else -VRQ_EEXIST for a reused id or a DA or VA
  * overlap; else -VRQ_ENOSPC when 16 regions exist; else 0); every lookup
  * (find_da, da_to_va, da_to_va_hint, va_to_da, region_by_id, ref) succeeds
  * exactly when the range lies in one registered region, and then returns
@@ -127,7 +127,7 @@ static void op_add(struct vrq_mem *mem, struct model *m, struct fz_in *in)
 	int exp = 0, rc;
 	unsigned i;
 
-	if (!va || !size || (u128)da + size > ((u128)1 << 64) ||
+	if (!va || !size || size > (uint64_t)PTRDIFF_MAX || (u128)da + size > ((u128)1 << 64) ||
 	    (u128)va + size > ((u128)1 << 64) || flags > VRQ_MEM_NONCOHERENT)
 		exp = -VRQ_EINVAL;
 	for (i = 0; !exp && i < m->n; i++)
@@ -359,6 +359,8 @@ static void fz_seeds(void (*emit)(const char *, const struct fz_sb *))
 
 	/* zero size, NULL va, bad flags: VRQ_EINVAL; len 0 lookups */
 	b.n = 0;
+	sb_add(&b, 5, 0x0, 0x1000, 0x8000000000000000ull, 0); /* regression: > PTRDIFF_MAX */
+	sb_find(&b, 0x7000000000000000ull, 1);
 	sb_add(&b, 1, 0x1000, 0x10000, 0, 0);
 	sb_add(&b, 2, 0x1000, 0, 0x10, 0);
 	sb_add(&b, 3, 0x1000, 0x10000, 0x10, 2);
