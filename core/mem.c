@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* core/mem.c - region table setup (lookups are inline in vrq/mem.h). */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "vrq/mem.h"
@@ -32,7 +33,9 @@ int vrq_mem_add(struct vrq_mem *m, uint32_t id, uint64_t da, void *va, uint64_t 
 	uint32_t n = m->n, i; /* single writer: plain read of our own count */
 	struct vrq_mem_region *r;
 
-	if (!va || !size || da + size - 1 < da ||
+	/* no object is larger than PTRDIFF_MAX bytes, and the lookups' va + off
+	 * would be undefined past it */
+	if (!va || !size || size > PTRDIFF_MAX || da + size - 1 < da ||
 	    (uintptr_t)va + (size - 1) < (uintptr_t)va || size - 1 > UINTPTR_MAX ||
 	    flags > VRQ_MEM_NONCOHERENT)
 		return -VRQ_EINVAL;

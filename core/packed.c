@@ -302,11 +302,22 @@ void vrq_packed_dev_reset(struct vrq_packed_dev *q)
 
 /* Nothing popped and not yet pushed, nothing pushed and not yet published:
  * a chain advances the available position at pop and the used position at
- * push by the same descriptor count, so the two meet exactly then. */
+ * push by the same descriptor count, so the two meet then.  Equal positions
+ * alone do not prove it: a driver that makes descriptors available again
+ * while the device still holds them can move the available position a
+ * whole number of double laps (2 * size descriptors) ahead of the used one,
+ * so no id may be in flight either (a scan, on this slow path only). */
 static int dev_quiescent(const struct vrq_packed_dev *q)
 {
-	return q->next_avail == q->next_used && q->avail_wrap == q->used_wrap && !q->pend &&
-	       !q->ino_n;
+	uint32_t i;
+
+	if (q->next_avail != q->next_used || q->avail_wrap != q->used_wrap || q->pend ||
+	    q->ino_n)
+		return 0;
+	for (i = 0; i < q->size; i++)
+		if (q->slot[i].ndesc)
+			return 0;
+	return 1;
 }
 
 int vrq_packed_dev_get_base(const struct vrq_packed_dev *q, uint32_t *base)

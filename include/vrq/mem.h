@@ -75,7 +75,8 @@ void vrq_mem_init(struct vrq_mem *m);
 
 /**
  * @brief Register a region.
- * @return 0, -VRQ_EINVAL (size 0, NULL va, DA or VA range wraps),
+ * @return 0, -VRQ_EINVAL (size 0 or above PTRDIFF_MAX, NULL va, DA or VA
+ *         range wraps),
  *         -VRQ_EEXIST (id reused, or DA/VA range overlaps a region),
  *         -VRQ_ENOSPC (table full).
  */
