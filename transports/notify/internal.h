@@ -3,6 +3,8 @@
 #ifndef VRQ_NOTIFY_INTERNAL_H
 #define VRQ_NOTIFY_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "vrq/notify.h"
 
 #define VRQ__CLOSED_SENDER 0x1u
@@ -20,6 +22,9 @@ int vrq__notify_peer_check(struct vrq_notifier *n);
 /* The same for the `closed` flag only: a load, no system call (the hot
  * wake-up path; pid checks happen when a bounded sleep times out). */
 int vrq__notify_closed_check(struct vrq_notifier *n);
+/* Has process @p pid exited (gone, or a zombie in /proc/<pid>/stat)?  The
+ * fallback where no pidfd watches it (notify.c; also used by link.c). */
+bool vrq__proc_gone(int pid);
 
 /* Sleep bound for one blocking call: the earlier of the deadline and the
  * next liveness check, in ns from @p now; 0 = block without a bound. */

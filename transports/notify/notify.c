@@ -244,7 +244,7 @@ void vrq_notify_drain(struct vrq_notifier *n)
 }
 
 /* /proc/<pid>/stat state field: a zombie has exited. */
-static bool proc_gone(int pid)
+bool vrq__proc_gone(int pid)
 {
 	char path[64], buf[256], *p;
 	FILE *f;
@@ -274,7 +274,7 @@ int vrq__notify_peer_check(struct vrq_notifier *n)
 
 		gone = poll(&p, 1, 0) > 0;
 	} else if (n->peer_pid > 0) {
-		gone = proc_gone(n->peer_pid);
+		gone = vrq__proc_gone(n->peer_pid);
 	}
 	if (!gone)
 		return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vrq/link.h"
+#include "../notify/internal.h"
 
 #define HDR_BYTES 4096u
 #define AREA_ALIGN 64u
@@ -556,26 +557,6 @@ int vrq_link_peer_state(const struct vrq_link *l, uint32_t *epoch)
 	return (int)VRQ_LINK_LIFE_STATE(w);
 }
 
-/* /proc/<pid>/stat: gone, or a zombie (the fallback without a pidfd) */
-static bool proc_gone(int pid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-	size_t len;
-
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[len] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
 int vrq_link_peer_check(struct vrq_link *l)
 {
 	/* the receiving notifier watches the peer: interrupts on the driver,
@@ -592,7 +573,7 @@ int vrq_link_peer_check(struct vrq_link *l)
 		 * writes nothing more */
 		if (poll(&p, 1, 0) > 0)
 			goto gone;
-	} else if (l->peer_pid > 0 && proc_gone(l->peer_pid)) {
+	} else if (l->peer_pid > 0 && vrq__proc_gone(l->peer_pid)) {
 		goto gone;
 	}
 	return 0;
