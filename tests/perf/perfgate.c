@@ -88,6 +88,15 @@ static inline void pg_inject(void)
 }
 #endif
 
+/* The RPMsg operations cost about 600 instructions, so one injection is
+ * under 3% with some compilers (clang: +19 instructions): they get three. */
+static inline void pg_inject_rpmsg(void)
+{
+	pg_inject();
+	pg_inject();
+	pg_inject();
+}
+
 static void pg_sg(struct vrq_sg sg[2])
 {
 	uint64_t off = (next_buf++ % QSIZE) * 128;
@@ -230,7 +239,7 @@ PG_OP pg_rpmsg_send_nocopy(void);
 
 PG_OP pg_rpmsg_send_copy(void)
 {
-	pg_inject();
+	pg_inject_rpmsg();
 	rp_msg[0]++;
 	rp_msg[63] = rp_msg[0];
 	if (vrq_rpmsg_send(rp_host_ept, rp_msg, sizeof(rp_msg)) != 0)
@@ -239,7 +248,7 @@ PG_OP pg_rpmsg_send_copy(void)
 
 PG_OP pg_rpmsg_recv(void)
 {
-	pg_inject();
+	pg_inject_rpmsg();
 	if (vrq_rpmsg_poll(rp.remote.bus, 0) != 1)
 		errors++;
 }
@@ -248,7 +257,7 @@ PG_OP pg_rpmsg_send_nocopy(void)
 {
 	struct vrq_rpmsg_txbuf tb;
 
-	pg_inject();
+	pg_inject_rpmsg();
 	rp_msg[0]++;
 	rp_msg[63] = rp_msg[0];
 	if (vrq_rpmsg_get_tx_buffer(rp.host.bus, &tb, 0) != 0) {

@@ -623,7 +623,10 @@ static int run_one(enum vrq_ring_kind ring, enum vrq_notify_kind notify, uint64_
 	T_CHECK_EQ(drv.kick.st.sent + drv.kick.st.suppressed, ds->kicks + ds->kicks_suppressed);
 	T_CHECK_EQ(rep.irq_tx.sent + rep.irq_tx.suppressed,
 		   rep.ring.notifies + rep.ring.notifies_suppressed);
-	T_CHECK(ds->kicks > 0 && rep.ring.notifies > 0);
+	/* decisions were taken both ways (a hybrid device that finds every
+	 * message while spinning may suppress every kick) */
+	T_CHECK(ds->kicks + ds->kicks_suppressed > 0 &&
+		rep.ring.notifies + rep.ring.notifies_suppressed > 0);
 	vrq_link_destroy(&drv);
 	return 0;
 }
