@@ -88,6 +88,7 @@ static inline void pg_inject(void)
 }
 #endif
 
+#if VRQ_PERFGATE_RPMSG
 /* The RPMsg operations cost about 600 instructions, so one injection is
  * under 3% with some compilers (clang: +19 instructions): they get three. */
 static inline void pg_inject_rpmsg(void)
@@ -96,6 +97,7 @@ static inline void pg_inject_rpmsg(void)
 	pg_inject();
 	pg_inject();
 }
+#endif
 
 static void pg_sg(struct vrq_sg sg[2])
 {
