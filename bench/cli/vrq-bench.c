@@ -115,7 +115,10 @@ static const char usage_stream[] =
 	"                          notification vectors and thread (or process) pair;\n"
 	"                          --cpus A,B,C,D... gives queue i the i-th pair\n"
 	"                          (cycling), aggregate and per-queue rates printed\n"
-	"      --copy-mode M       copy, zero-copy or both (default both; sweep: zero-copy)\n";
+	"      --copy-mode M       copy, zero-copy or both (default both; sweep: zero-copy)\n"
+	"      --reclaim LIST      what the producer takes back per round: batch (at\n"
+	"                          most what it adds, the ring stays full; default)\n"
+	"                          or all (every completed buffer), or batch,all\n";
 
 static const char usage_baselines[] =
 	"\n"
@@ -201,6 +204,9 @@ struct opts {
 	unsigned batches[MAX_LIST], nbatch;
 	int copy_mode; /* 0 both, 1 copy, 2 zero-copy */
 	bool copy_set;
+	bool recl_all[2]; /* stream: --reclaim values (false: batch) */
+	unsigned nrecl;
+	bool recl_set;
 	bool stream_baselines;
 	bool size_set;
 	bool allow_shared_cpu;
@@ -409,6 +415,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"allow-shared-cpu", no_argument, 0, 22},
 		{"phases", required_argument, 0, 23},
 		{"queues", required_argument, 0, 24},
+		{"reclaim", required_argument, 0, 25},
 		{"help", no_argument, 0, 'h'},		 {0, 0, 0, 0},
 	};
 	char buf[256], *tok, *save;
@@ -584,6 +591,27 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 24:
 			o->queues = (unsigned)parse_u64("--queues", optarg, 1, VQ_MAX_QUEUES);
 			break;
+		case 25: {
+			char rb[64], *rt, *rs = NULL;
+
+			o->matrix_set = true;
+			o->recl_set = true;
+			o->nrecl = 0;
+			snprintf(rb, sizeof(rb), "%s", optarg);
+			for (rt = strtok_r(rb, ",", &rs); rt; rt = strtok_r(NULL, ",", &rs)) {
+				if (o->nrecl == 2)
+					die("--reclaim", "at most batch,all");
+				if (!strcmp(rt, "batch"))
+					o->recl_all[o->nrecl++] = false;
+				else if (!strcmp(rt, "all"))
+					o->recl_all[o->nrecl++] = true;
+				else
+					die("--reclaim", "'%s': expected batch, all or batch,all", rt);
+			}
+			if (!o->nrecl)
+				die("--reclaim", "empty list");
+			break;
+		}
 		case 'h':
 			print_mode_usage(o->mode, argv[0]);
 			exit(0);
@@ -603,6 +631,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	/* options of another mode: refused, never silently ignored */
 	if (o->copy_set && o->mode != M_STREAM && o->mode != M_SWEEP)
 		die("--copy-mode", "applies to stream and sweep only, not to %s", argv[0]);
+	if (o->recl_set && o->mode != M_STREAM && o->mode != M_SWEEP)
+		die("--reclaim", "applies to stream and sweep only, not to %s", argv[0]);
 	if ((o->nmsg || o->nbatch) && (o->mode == M_RR || o->mode == M_LAT))
 		die(o->nmsg ? "--msg" : "--batch", "applies to stream, sweep and baselines --stream "
 			"only (%s sizes are -r REQ,RESP)", argv[0]);
@@ -624,7 +654,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		if (o->matrix_set)
 			die(NULL, "tune sweeps the ring, doorbell, queue size, batch, features and "
 				  "spin budget itself: --ring, --notify, -q, -b, --event-idx, "
-				  "--in-order, --indirect, --spin-ns and --copy-mode are refused");
+				  "--in-order, --indirect, --spin-ns, --copy-mode and --reclaim are "
+				  "refused");
 		if (o->nmsg > 1)
 			die("--msg", "tune takes one message size");
 		if (o->baselines)
@@ -928,8 +959,12 @@ static void print_legend(bool rr, bool lat_only)
 static void print_stream_table(struct point *pts, unsigned n)
 {
 	unsigned i, k;
+	int w = 30; /* the name column: as wide as the longest name */
 
-	printf("\n%-30s %6s %5s %-28s %8s %6s %6s %8s\n", "Mechanism", "msg B", "batch",
+	for (i = 0; i < n; i++)
+		if ((int)strlen(pts[i].name) > w)
+			w = (int)strlen(pts[i].name);
+	printf("\n%-*s %6s %5s %-28s %8s %6s %6s %8s\n", w, "Mechanism", "msg B", "batch",
 	       "Items/s median [min-max]", "GB/s", "not/it", "CPU%", "x spsc");
 	for (i = 0; i < n; i++) {
 		struct point *pt = &pts[i];
@@ -937,7 +972,7 @@ static void print_stream_table(struct point *pts, unsigned n)
 		char a[16], b[16], c[16], rate[64], ratio[16] = "-";
 
 		if (pt->rc || !pt->used) {
-			printf("%-30s FAILED: %s\n", pt->name, pt->err[0] ? pt->err : "no data");
+			printf("%-*s FAILED: %s\n", w, pt->name, pt->err[0] ? pt->err : "no data");
 			continue;
 		}
 		vb_stats_summary(pt->val, pt->used, &s);
@@ -951,7 +986,7 @@ static void print_stream_table(struct point *pts, unsigned n)
 				snprintf(ratio, sizeof(ratio), "%.1f%%",
 					 100.0 * s.median / median_of(pts[k].val, pts[k].used));
 		}
-		printf("%-30s %6zu %5u %-28s %8.3f %6.3f %6.0f %8s\n", pt->name, pt->p.msg,
+		printf("%-*s %6zu %5u %-28s %8.3f %6.3f %6.0f %8s\n", w, pt->name, pt->p.msg,
 		       pt->p.batch, rate, median_of(pt->gbs, pt->used), median_of(pt->notif, pt->used),
 		       median_of(pt->cpu_pct, pt->used), ratio);
 	}
@@ -986,8 +1021,10 @@ static void add_records(struct vb_report *rep, struct point *pts, unsigned n, co
 		if (pt->stream) {
 			vb_record_param_int(rec, "msg", (long long)pt->p.msg);
 			vb_record_param_int(rec, "batch", pt->p.batch);
-			if (pt->is_vrq)
+			if (pt->is_vrq) {
 				vb_record_param_str(rec, "copy", pt->vq.zero_copy ? "zero-copy" : "copy");
+				vb_record_param_str(rec, "reclaim", pt->vq.reclaim_all ? "all" : "batch");
+			}
 			if (pt->nq > 1) {
 				unsigned q;
 
@@ -1733,6 +1770,7 @@ int main(int argc, char **argv)
 	O.evidx[0] = true;
 	O.nevidx = 1;
 	O.ninord = O.nindir = 1; /* off */
+	O.nrecl = 1;		  /* batch */
 	O.node = -1;
 	O.req = O.resp = 1;
 	parse_args(argc - 1, argv + 1, &O);
@@ -1926,7 +1964,7 @@ int main(int argc, char **argv)
 				for (k = 0; k < O.nnotify; k++)
 					for (e = 0; e < O.nevidx * O.ninord * O.nindir; e++)
 						for (mi = 0; mi < O.nmsg; mi++)
-							for (bi = 0; bi < O.nbatch; bi++)
+							for (bi = 0; bi < O.nbatch * O.nrecl; bi++)
 								for (cm = 1; cm <= 2; cm++) {
 									struct point *pt;
 
@@ -1943,15 +1981,17 @@ int main(int argc, char **argv)
 									pt->vq.zero_copy = cm == 2;
 									base_params(&pt->p, cpu, O.qsizes[qi]);
 									pt->p.msg = O.msgs[mi];
-									pt->p.batch = O.batches[bi];
+									pt->p.batch = O.batches[bi / O.nrecl];
+									pt->vq.reclaim_all = O.recl_all[bi % O.nrecl];
 									set_queues(pt, cpu);
 									snprintf(pt->name, sizeof(pt->name),
-										 "vrq %s %s %s q%u%s%s%s%s", O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
+										 "vrq %s %s %s q%u%s%s%s%s%s", O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
 										 vrq_notify_kind_name(O.notify[k]),
 										 cm == 2 ? "zc" : "copy", O.qsizes[qi],
 										 pt->vq.event_idx ? "" : " noei",
 										 pt->vq.in_order ? " ino" : "",
-										 pt->vq.indirect ? " ind" : "", pt->nq > 1 ? qsuf(pt->nq) : "");
+										 pt->vq.indirect ? " ind" : "", pt->vq.reclaim_all ? " rall" : "",
+										 pt->nq > 1 ? qsuf(pt->nq) : "");
 									snprintf(pt->mech, sizeof(pt->mech), "vrq-%s-%s",
 										 O.rings[r] == VRQ_RING_PACKED ? "packed" : "split",
 										 vrq_notify_kind_name(O.notify[k]));

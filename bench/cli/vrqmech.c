@@ -356,7 +356,7 @@ static int drv_stream(struct job *j)
 	unsigned nseg = j->o->indirect ? 2 : 1; /* indirect: two halves, via the pool */
 	struct phase ph;
 	uint64_t now;
-	unsigned rounds = 0;
+	unsigned rounds = 0, take;
 	int rc = 0, n;
 
 	if (batch > MAX_BATCH)
@@ -370,7 +370,7 @@ static int drv_stream(struct job *j)
 	}
 	memset(src, 0x3c, p->msg);
 	for (i = 0; i < qsize; i++) {
-		free_slots[ftail++ % qsize] = i;
+		free_slots[i] = i; /* full: ftail wraps to fhead, 0 */
 		nfree++;
 		memset(slots + (size_t)i * j->slot, 0x3c, p->msg); /* zero-copy: data in place */
 	}
@@ -381,7 +381,9 @@ static int drv_stream(struct job *j)
 		unsigned k = 0;
 
 		while (k < batch && nfree > 0) {
-			uint32_t s = free_slots[fhead++ % qsize];
+			uint32_t s = free_slots[fhead];
+
+			fhead = fhead + 1 == qsize ? 0 : fhead + 1; /* no division per item */
 
 			nfree--;
 			uint8_t *b = slots + (size_t)s * j->slot;
@@ -419,14 +421,24 @@ static int drv_stream(struct job *j)
 			if (rc < 0)
 				break;
 		}
-		n = vrq_vq_drv_get_used_batch_smp(&l->drv, toks, NULL, MAX_BATCH);
+		/* take back at most what one round adds (--reclaim batch, the
+		 * default, as Linux's ringtest does): the ring stays full and
+		 * the driver reads the device's used descriptors a ring behind
+		 * where the device writes them.  Taking everything completed
+		 * (--reclaim all) keeps the ring near empty instead, and then
+		 * both sides work on the same descriptor lines (perf-notes.md) */
+		take = j->o->reclaim_all ? MAX_BATCH : batch;
+		if (ph.on && ph.max && ph.max - ph.n < take)
+			take = (unsigned)(ph.max - ph.n); /* -n: exactly that many */
+		n = vrq_vq_drv_get_used_batch_smp(&l->drv, toks, NULL, take);
 		if (n < 0) {
 			rc = n;
 			break;
 		}
 		for (i = 0; i < (unsigned)n; i++)
 		{
-			free_slots[ftail++ % qsize] = (uint32_t)(uintptr_t)toks[i] - 1;
+			free_slots[ftail] = (uint32_t)(uintptr_t)toks[i] - 1;
+			ftail = ftail + 1 == qsize ? 0 : ftail + 1;
 			nfree++;
 		}
 		rc = 0;

@@ -22,6 +22,8 @@ struct vq_opts {
 	bool event_idx, in_order, indirect;
 	bool procs;
 	bool zero_copy;			/* stream: descriptors only, no copy */
+	bool reclaim_all;		/* stream: take back every completed buffer per
+					 * round, not at most a batch */
 	bool hugepages;
 	size_t buf_size;		/* bytes per buffer slot (max message) */
 };

@@ -170,6 +170,21 @@ for m in vrq-split-eventfd baseline:pipe; do
 	[ "${t:-0}" = 6000 ] || fail "count: $m trans=$t, expected 6000"
 done
 
+# --reclaim batch,all: two rows, each moving exactly -n items (the producer
+# takes back at most a batch per round, or everything completed), tagged in
+# the JSON and the table
+run reclaim stream -n 4000 -w 0 --reps 1 --threshold 1 --ring packed -m 8 -b 4 \
+	--copy-mode zero-copy --reclaim batch,all --baseline none
+if [ -f "$TMP/reclaim.json" ]; then
+	recs=$(tr -d ' \n' <"$TMP/reclaim.json" | sed 's/{"mechanism"/\n&/g' | grep '^{"mechanism":"vrq-packed-poll"')
+	[ "$(echo "$recs" | grep -c '"reclaim":"batch"')" = 1 ] &&
+		[ "$(echo "$recs" | grep -c '"reclaim":"all"')" = 1 ] ||
+		fail "reclaim: want one batch and one all record"
+	[ "$(echo "$recs" | grep -o '"trans":[0-9]*' | sort -u)" = '"trans":4000' ] ||
+		fail "reclaim: trans $(echo "$recs" | grep -o '"trans":[0-9]*' | tr '\n' ' '), want 4000 each"
+	grep -q "q256 rall " "$TMP/reclaim.out" || fail "reclaim: no 'rall' row in the table"
+fi
+
 # --queues: the aggregate is the sum of the queues' own rates (one
 # repetition: the medians are the values), per-queue metrics in the JSON
 run streamq stream -l 0.2 -w 0.05 --reps 1 --threshold 1 --queues 2 --notify eventfd -m 64 -b 32 \
@@ -306,6 +321,9 @@ bad "too large" rr -n 99999999999999999999999
 bad "too large" rr -l 1e400
 bad "--copy-mode: applies to stream and sweep only" rr --copy-mode copy
 bad "--copy-mode: applies to stream and sweep only" lat --copy-mode zero-copy
+bad "--reclaim: 'some'" stream --reclaim some
+bad "--reclaim: applies to stream and sweep only" rr --reclaim all
+bad "--reclaim: at most batch,all" stream --reclaim batch,all,batch
 bad "--msg: applies to stream" rr -m 64
 bad "--batch: applies to stream" lat -b 4
 bad "--size: applies to rr" stream -r 1,1
