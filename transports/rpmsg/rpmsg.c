@@ -89,6 +89,7 @@ enum { HOLD_NONE = 0, HOLD_IN_CB, HOLD_HELD, HOLD_EARLY };
 struct vrq_rpmsg {
 	enum vrq_rpmsg_role role;
 	unsigned rxi, txi; /* ring index of RX and TX */
+	bool smp;	   /* both rings VRQ_DOM_SMP: the fixed-domain entry points */
 	struct vrq_vq_drv drv[2];
 	struct vrq_vq_dev dev[2];
 	struct vrq_notifier *kick[2], *irq[2];
@@ -214,6 +215,61 @@ static uint64_t left_ns(uint64_t deadline)
 static bool host(const struct vrq_rpmsg *r)
 {
 	return r->role == VRQ_RPMSG_HOST;
+}
+
+/*
+ * The ring calls of the message path.  A bus whose rings are both
+ * VRQ_DOM_SMP (every vrq link, every coherent remoteproc) takes the
+ * fixed-domain entry points, one inlined body each (vq.h); an IO or
+ * non-coherent ring the run-time ones.
+ */
+static inline int q_get_used(struct vrq_rpmsg *r, struct vrq_vq_drv *q, void **tok, uint32_t *len)
+{
+	return r->smp ? vrq_vq_drv_get_used_smp(q, tok, len) : vrq_vq_drv_get_used(q, tok, len);
+}
+
+static inline int q_pop(struct vrq_rpmsg *r, struct vrq_vq_dev *q, struct vrq_chain *c)
+{
+	return r->smp ? vrq_vq_dev_pop_smp(q, c) : vrq_vq_dev_pop(q, c);
+}
+
+static inline int q_add(struct vrq_rpmsg *r, struct vrq_vq_drv *q, const struct vrq_sg *sg,
+			unsigned n_out, unsigned n_in, void *tok)
+{
+	return r->smp ? vrq_vq_drv_add_smp(q, sg, n_out, n_in, tok)
+		      : vrq_vq_drv_add(q, sg, n_out, n_in, tok);
+}
+
+static inline int q_push(struct vrq_rpmsg *r, struct vrq_vq_dev *q, uint16_t head, uint32_t len)
+{
+	return r->smp ? vrq_vq_dev_push_smp(q, head, len) : vrq_vq_dev_push(q, head, len);
+}
+
+/* publish, then the notification decision (and the notification) */
+static inline void q_drv_publish(struct vrq_rpmsg *r, struct vrq_vq_drv *q, struct vrq_notifier *kick)
+{
+	if (r->smp) {
+		vrq_vq_drv_publish_smp(q);
+		if (kick)
+			(void)vrq_vq_drv_kick_smp(q, kick);
+	} else {
+		vrq_vq_drv_publish(q);
+		if (kick)
+			(void)vrq_vq_drv_kick(q, kick);
+	}
+}
+
+static inline void q_dev_publish(struct vrq_rpmsg *r, struct vrq_vq_dev *q, struct vrq_notifier *irq)
+{
+	if (r->smp) {
+		vrq_vq_dev_publish_smp(q);
+		if (irq)
+			(void)vrq_vq_dev_interrupt_smp(q, irq);
+	} else {
+		vrq_vq_dev_publish(q);
+		if (irq)
+			(void)vrq_vq_dev_interrupt(q, irq);
+	}
 }
 
 static uint16_t dev_qsize(const struct vrq_vq_dev *q)
@@ -543,7 +599,7 @@ static int tx_reclaim(struct vrq_rpmsg *r)
 	int rc;
 
 	for (;;) {
-		rc = vrq_vq_drv_get_used(q, &tok, NULL);
+		rc = q_get_used(r, q, &tok, NULL);
 		if (rc <= 0)
 			return rc;
 		uint32_t i = (uint32_t)((uintptr_t)tok - 1);
@@ -562,13 +618,13 @@ static int tx_pop(struct vrq_rpmsg *r, uint32_t *head)
 
 	for (;;) {
 		vrq_chain_init(&c, r->tx_seg, dev_qsize(q));
-		rc = vrq_vq_dev_pop(q, &c);
+		rc = q_pop(r, q, &c);
 		if (rc <= 0)
 			return rc;
 		/* Linux posts one device-writable buffer per descriptor */
 		if (c.n_out != 0 || c.n < 1 || c.seg[0].len <= VRQ_RPMSG_HDR_SIZE) {
 			r->st.tx_bad_buf++;
-			rc = vrq_vq_dev_push(q, c.head, 0);
+			rc = q_push(r, q, c.head, 0);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -587,15 +643,10 @@ static int tx_pop(struct vrq_rpmsg *r, uint32_t *head)
 
 static void tx_publish(struct vrq_rpmsg *r)
 {
-	if (host(r)) {
-		vrq_vq_drv_publish(&r->drv[r->txi]);
-		if (r->kick[r->txi])
-			(void)vrq_vq_drv_kick(&r->drv[r->txi], r->kick[r->txi]);
-	} else {
-		vrq_vq_dev_publish(&r->dev[r->txi]);
-		if (r->irq[r->txi])
-			(void)vrq_vq_dev_interrupt(&r->dev[r->txi], r->irq[r->txi]);
-	}
+	if (host(r))
+		q_drv_publish(r, &r->drv[r->txi], r->kick[r->txi]);
+	else
+		q_dev_publish(r, &r->dev[r->txi], r->irq[r->txi]);
 	r->tx_pending = false;
 	r->st.tx_publishes++;
 }
@@ -689,7 +740,7 @@ static int tx_commit(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, uint32_t t
 		vrq_rpmsg_put_hdr(b, src, dst, (uint16_t)len, 0);
 		if (r->bufs_flags & VRQ_MEM_NONCOHERENT)
 			vrq__cache_clean(b, sg.len, VRQ__SITE);
-		rc = vrq_vq_drv_add(&r->drv[r->txi], &sg, 1, 0, (void *)(uintptr_t)(tok + 1));
+		rc = q_add(r, &r->drv[r->txi], &sg, 1, 0, (void *)(uintptr_t)(tok + 1));
 		if (rc)
 			return rc;
 	} else {
@@ -698,7 +749,7 @@ static int tx_commit(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, uint32_t t
 		vrq_rpmsg_put_hdr(s->va, src, dst, (uint16_t)len, 0);
 		if (s->noncoh)
 			vrq__cache_clean(s->va, VRQ_RPMSG_HDR_SIZE + len, VRQ__SITE);
-		rc = vrq_vq_dev_push(&r->dev[r->txi], (uint16_t)tok, VRQ_RPMSG_HDR_SIZE + len);
+		rc = q_push(r, &r->dev[r->txi], (uint16_t)tok, VRQ_RPMSG_HDR_SIZE + len);
 		if (rc)
 			return rc;
 	}
@@ -931,19 +982,15 @@ static void rx_return(struct vrq_rpmsg *r, const uint32_t *tok, unsigned n)
 			if (r->bufs_flags & VRQ_MEM_NONCOHERENT)
 				vrq__cache_inval(b, r->buf_size, VRQ__SITE);
 			/* cannot fail: the buffer came off this ring, its slot is free */
-			(void)vrq_vq_drv_add(q, &sg, 0, 1, (void *)(uintptr_t)(tok[i] + 1));
+			(void)q_add(r, q, &sg, 0, 1, (void *)(uintptr_t)(tok[i] + 1));
 		}
-		vrq_vq_drv_publish(q);
-		if (r->kick[r->rxi])
-			(void)vrq_vq_drv_kick(q, r->kick[r->rxi]);
+		q_drv_publish(r, q, r->kick[r->rxi]);
 	} else {
 		struct vrq_vq_dev *q = &r->dev[r->rxi];
 
 		for (i = 0; i < n; i++)
-			(void)vrq_vq_dev_push(q, (uint16_t)tok[i], 0);
-		vrq_vq_dev_publish(q);
-		if (r->irq[r->rxi])
-			(void)vrq_vq_dev_interrupt(q, r->irq[r->rxi]);
+			(void)q_push(r, q, (uint16_t)tok[i], 0);
+		q_dev_publish(r, q, r->irq[r->rxi]);
 	}
 	r->st.rx_publishes++;
 }
@@ -968,7 +1015,7 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 				void *tok = NULL;
 				uint32_t len = 0;
 
-				rc = vrq_vq_drv_get_used(&r->drv[r->rxi], &tok, &len);
+				rc = q_get_used(r, &r->drv[r->rxi], &tok, &len);
 				if (rc <= 0) {
 					err = rc;
 					break;
@@ -979,7 +1026,7 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 				struct vrq_chain c;
 
 				vrq_chain_init(&c, r->rx_seg, r->rx_qsize);
-				rc = vrq_vq_dev_pop(&r->dev[r->rxi], &c);
+				rc = q_pop(r, &r->dev[r->rxi], &c);
 				if (rc <= 0) {
 					err = rc;
 					break;
@@ -1211,6 +1258,7 @@ struct vrq_rpmsg *vrq_rpmsg_create(const struct vrq_rpmsg_cfg *cfg, int *err)
 		inited[i] = true;
 	}
 	r->rx_qsize = cfg->vq[r->rxi].size;
+	r->smp = cfg->vq[0].domain == VRQ_DOM_SMP && cfg->vq[1].domain == VRQ_DOM_SMP;
 	rc = -ENOMEM;
 	r->svc = calloc(r->max_svc, sizeof(*r->svc));
 	if (!r->svc)
