@@ -52,12 +52,6 @@ void __tsan_release(void *addr);
 #endif
 
 #define RX_BATCH 64u
-/* Host: TX buffers taken back per reclaim, at most.  Reclaiming only when
- * none is free and then no more than this keeps the TX ring near full, so
- * the remote reads descriptors the host wrote a lap earlier instead of the
- * ones it is writing (docs/perf-notes.md, "take back at most what it
- * adds"). */
-#define TX_RECLAIM_MAX 32u
 /* endpoints with an address below this are found with one load */
 #define EPT_DIRECT 2048u
 
@@ -597,15 +591,14 @@ static int ns_rx(struct vrq_rpmsg_ept *self, const struct vrq_rpmsg_rx *m, void 
 
 /* ---- TX ---------------------------------------------------------------------- */
 
-/* Host: take back up to TX_RECLAIM_MAX TX buffers the remote consumed. */
+/* Host: take back the TX buffers the remote consumed. */
 static int tx_reclaim(struct vrq_rpmsg *r)
 {
 	struct vrq_vq_drv *q = &r->drv[r->txi];
 	void *tok = NULL;
-	unsigned n;
 	int rc;
 
-	for (n = 0; n < TX_RECLAIM_MAX; n++) {
+	for (;;) {
 		rc = q_get_used(r, q, &tok, NULL);
 		if (rc <= 0)
 			return rc;
@@ -614,7 +607,6 @@ static int tx_reclaim(struct vrq_rpmsg *r)
 		r->tx_state[i] = TX_FREE;
 		r->tx_free[r->tx_nfree++] = (uint16_t)i;
 	}
-	return 0;
 }
 
 /* Remote: pop a host buffer to send in; 1 got, 0 none, < 0 broken. */
