@@ -71,8 +71,12 @@ struct shared_ctl {
 	int err;
 };
 
+/* remote_ctx and host_ctx live on the host thread's stack: each is aligned
+ * and padded to 128 bytes (the adjacent-line prefetcher pairs lines), so the
+ * remote's callback, which reads its context on every message, never shares
+ * a line with what the host writes on every message */
 struct remote_ctx {
-	struct vrq_rpmsg_link *host_end;
+	_Alignas(128) struct vrq_rpmsg_link *host_end;
 	struct shared_ctl *ctl;
 	const struct ropts *o;
 	unsigned epts;
@@ -149,7 +153,7 @@ static void *remote_thread(void *a)
 /* ---- host side ------------------------------------------------------------- */
 
 struct host_ctx {
-	uint64_t got;
+	_Alignas(128) uint64_t got;
 	uint64_t bad;
 	uint8_t tag;
 	uint32_t len;

@@ -13,7 +13,7 @@ int main(int argc, char **argv)
 {
 	struct rp_pair p; struct vrq_rpmsg_link_cfg lc = {0}; int err, i, k;
 	int mode = argc > 1 ? atoi(argv[1]) : 0; /* 0 stream zc b32, 1 rr copy */
-	int N = 20000;
+	int N = argc > 2 ? atoi(argv[2]) : 20000;
 	lc.notify = VRQ_NOTIFY_POLL;
 	lc.ring_features = VRQ_FEATURE(VRQ_F_EVENT_IDX);
 	if (rp_pair_init(&p, &lc, NULL, NULL)) return 1;

@@ -248,6 +248,11 @@ struct vrq_rpmsg *vrq_rpmsg_link_open(struct vrq_rpmsg_link *l, const struct vrq
 	for (i = 0; i < 2; i++) {
 		c.vq[i].features = l->cfg.ring_features;
 		c.vq[i].domain = VRQ_DOM_SMP;
+		/* poll backend: neither end ever sleeps, so neither takes a
+		 * notification decision (no full fence, no read of the peer's
+		 * event area per publish; types.h "sticky poll") */
+		if (l->cfg.notify == VRQ_NOTIFY_POLL)
+			c.vq[i].flags |= VRQ_CFG_DEV_POLLS | VRQ_CFG_DRV_POLLS;
 		c.vq[i].mem = &l->mem_bufs;
 		c.kick[i] = &l->kick[i];
 		c.irq[i] = &l->irq[i];

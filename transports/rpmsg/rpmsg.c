@@ -52,6 +52,8 @@ void __tsan_release(void *addr);
 #endif
 
 #define RX_BATCH 64u
+/* remote: host buffers taken off the TX ring at once (see tx_refill()) */
+#define TX_STASH 16u
 /* endpoints with an address below this are found with one load */
 #define EPT_DIRECT 2048u
 
@@ -110,6 +112,8 @@ struct vrq_rpmsg {
 	uint8_t *tx_state;	/* host: per TX buffer; remote: per head */
 	uint16_t *tx_free;	/* host: free TX buffers; remote: spare heads (reserved, released) */
 	unsigned tx_nfree;
+	uint16_t tx_stash[TX_STASH]; /* remote: popped heads, in ring order */
+	unsigned tx_stash_i, tx_stash_n;
 	struct slot *tx_slot;	/* remote: per head */
 	struct vrq_seg *tx_seg;
 	bool tx_pending;	/* MORE: added, not yet published */
@@ -609,24 +613,34 @@ static int tx_reclaim(struct vrq_rpmsg *r)
 	}
 }
 
-/* Remote: pop a host buffer to send in; 1 got, 0 none, < 0 broken. */
-static int tx_pop(struct vrq_rpmsg *r, uint32_t *head)
+/*
+ * Remote: take up to TX_STASH host buffers off the TX ring into the stash,
+ * in ring order (so that used entries follow the avail order, as IN_ORDER
+ * wants).  Popping a batch reads the avail index and the descriptors the
+ * host wrote when it posted them once per batch, not once per message,
+ * and vrq_rpmsg_wait() refills an empty stash while the remote is idle, so
+ * a reply usually finds its buffer at hand.  Buffers already in the stash
+ * are not looked at again.  > 0 heads stashed, 0 none, < 0 broken.
+ */
+static int tx_refill(struct vrq_rpmsg *r)
 {
 	struct vrq_vq_dev *q = &r->dev[r->txi];
 	struct vrq_chain c;
-	int rc;
+	unsigned n = 0;
+	int rc = 0;
 
-	for (;;) {
+	while (n < TX_STASH) {
 		vrq_chain_init(&c, r->tx_seg, dev_qsize(q));
 		rc = q_pop(r, q, &c);
 		if (rc <= 0)
-			return rc;
+			break;
 		/* Linux posts one device-writable buffer per descriptor */
 		if (c.n_out != 0 || c.n < 1 || c.seg[0].len <= VRQ_RPMSG_HDR_SIZE) {
 			r->st.tx_bad_buf++;
 			rc = q_push(r, q, c.head, 0);
 			if (rc < 0)
-				return rc;
+				break;
+			r->tx_pending = true; /* published with the next send */
 			continue;
 		}
 		r->tx_slot[c.head].va = c.seg[0].va;
@@ -636,9 +650,11 @@ static int tx_pop(struct vrq_rpmsg *r, uint32_t *head)
 		r->tx_slot[c.head].noncoh = c.seg[0].flags & VRQ_SEG_NONCOH;
 		__atomic_store_n(&r->payload_max, r->tx_slot[c.head].len - VRQ_RPMSG_HDR_SIZE,
 				 __ATOMIC_RELAXED);
-		*head = c.head;
-		return 1;
+		r->tx_stash[n++] = c.head;
 	}
+	r->tx_stash_i = 0;
+	r->tx_stash_n = n;
+	return n ? (int)n : rc;
 }
 
 static void tx_publish(struct vrq_rpmsg *r)
@@ -681,11 +697,14 @@ static int tx_get(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uint64_t time
 			if (r->tx_nfree) {
 				head = r->tx_free[--r->tx_nfree];
 			} else {
-				rc = tx_pop(r, &head);
-				if (rc < 0)
-					return rc;
-				if (rc == 0)
-					goto wait;
+				if (r->tx_stash_i == r->tx_stash_n) {
+					rc = tx_refill(r);
+					if (rc < 0)
+						return rc;
+					if (rc == 0)
+						goto wait;
+				}
+				head = r->tx_stash[r->tx_stash_i++];
 			}
 			r->tx_state[head] = TX_RESERVED;
 			tb->data = r->tx_slot[head].va + VRQ_RPMSG_HDR_SIZE;
@@ -944,8 +963,11 @@ static bool dispatch(struct vrq_rpmsg *r, const void *buf, uint32_t len, uint32_
 	} else {
 		uint32_t any = VRQ_RPMSG_ADDR_ANY;
 
-		/* an unbound endpoint binds to its first sender (OpenAMP) */
-		if (m.src != VRQ_RPMSG_ADDR_ANY && e != r->ns_ept)
+		/* an unbound endpoint binds to its first sender (OpenAMP); the
+		 * plain load first: a bound endpoint's line is only read, not
+		 * taken exclusive by a failing locked compare-exchange */
+		if (m.src != VRQ_RPMSG_ADDR_ANY && e != r->ns_ept &&
+		    __atomic_load_n(&e->dst, __ATOMIC_RELAXED) == VRQ_RPMSG_ADDR_ANY)
 			__atomic_compare_exchange_n(&e->dst, &any, m.src, false, __ATOMIC_RELAXED,
 						    __ATOMIC_RELAXED);
 		uint8_t st = HOLD_IN_CB;
@@ -993,6 +1015,39 @@ static void rx_return(struct vrq_rpmsg *r, const uint32_t *tok, unsigned n)
 		q_dev_publish(r, q, r->irq[r->rxi]);
 	}
 	r->st.rx_publishes++;
+}
+
+/*
+ * Idle TX work, run by the receive thread when it finds nothing to do (an
+ * empty poll, or before it waits); never blocks, skipped when a sender
+ * holds tx_lock.
+ * Host: take back the TX buffers the remote returned.  tx_free is a stack,
+ * so the next send reuses the buffer (and the descriptor: the ring's free
+ * list is a stack too) that came back last, whose bytes and descriptor
+ * the ring compares before writing: in a request/response exchange the
+ * same buffer and descriptor serve every request, and the descriptor and
+ * avail entry lines stop moving between the cores (Linux's
+ * get_a_tx_buf() reuses the last returned buffer the same way, once per
+ * send).  Without idle time (a sender that never polls), tx_get() takes
+ * them back when it runs out, all at once.
+ * Remote: refill an empty TX stash (only once this side has sent: a
+ * remote that only receives keeps no host buffers).
+ */
+static void tx_idle(struct vrq_rpmsg *r)
+{
+	int c = 0;
+
+	/* a try-lock: the acquire CAS pairs with tx_unlock()'s release */
+	if (!__atomic_compare_exchange_n(&r->tx_lock, &c, 1, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	if (host(r)) {
+		if (r->tx_nfree < r->num_tx)
+			(void)tx_reclaim(r); /* a broken ring shows at the next send */
+	} else if (r->tx_stash_i == r->tx_stash_n && !r->tx_nfree && r->st.tx_msgs) {
+		(void)tx_refill(r);
+	}
+	tx_unlock(r);
 }
 
 int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
@@ -1048,6 +1103,8 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 		if (nret)
 			rx_return(r, r->rx_ret, nret);
 		spin_unlock(&r->rx_lock);
+		if (!n)
+			tx_idle(r);
 		nret = 0;
 		if (n)
 			rcu_read_lock_(r);
@@ -1078,6 +1135,7 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 
 int vrq_rpmsg_wait(struct vrq_rpmsg *r, uint64_t timeout_ns)
 {
+	tx_idle(r);
 	if (host(r)) {
 		if (!r->irq[r->rxi])
 			return 0;
