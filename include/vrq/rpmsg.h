@@ -460,6 +460,27 @@ int vrq_rpmsg_get_tx_buffer(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uin
 /** @brief Zero-copy: send @p len bytes already written at tb->data (the buffer is consumed). */
 int vrq_rpmsg_send_nocopy(struct vrq_rpmsg_ept *ept, uint32_t dst, struct vrq_rpmsg_txbuf *tb,
 			  uint32_t len, unsigned flags);
+/**
+ * @brief Zero-copy, batched: take up to @p n TX buffers under one lock.
+ *        Waits (timeout as send) only while none is free; then takes as
+ *        many as are free, up to @p n.
+ * @return buffers taken (1..n, in tb[0..]), or -EINVAL (n == 0), -EAGAIN,
+ *         -ETIMEDOUT, -EPIPE, a peer code.
+ */
+int vrq_rpmsg_get_tx_buffers(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, unsigned n,
+			     uint64_t timeout_ns);
+/**
+ * @brief Zero-copy, batched: send tb[i] with len[i] bytes to @p dst for i
+ *        in 0..n-1, in that order, under one lock, with one publish and one
+ *        notification decision for the batch (none with VRQ_RPMSG_MORE:
+ *        then the next send without it, or vrq_rpmsg_flush(), publishes).
+ *        Stops at the first entry that is not a reserved buffer (-EINVAL)
+ *        or is too long (-EMSGSIZE); the entries before it are sent (and
+ *        published unless MORE), that one and the rest stay reserved.
+ * @return buffers sent, or the first entry's error if none was.
+ */
+int vrq_rpmsg_send_nocopy_batch(struct vrq_rpmsg_ept *ept, uint32_t dst, struct vrq_rpmsg_txbuf *tb,
+				const uint32_t *len, unsigned n, unsigned flags);
 /** @brief Zero-copy: give back a TX buffer without sending. */
 int vrq_rpmsg_release_tx_buffer(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb);
 /** @brief Publish and notify what VRQ_RPMSG_MORE sends left pending. */

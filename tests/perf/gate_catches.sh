@@ -14,7 +14,7 @@ gate=${1:?} clean=${2:?} injected=${3:?}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vrq-gate-catches.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-# every operation the build measures (10 ring ones, 3 more with RPMsg)
+# every operation the build measures (10 ring ones, 4 more with RPMsg)
 nops=$("$clean" --list | wc -l)
 ((nops >= 10)) || { echo "gate_catches: FAIL: $clean --list names $nops operations" >&2; exit 1; }
 

@@ -24,6 +24,8 @@
  *                               (parse, endpoint lookup, callback, buffer
  *                               back to the host)
  *   pg_rpmsg_send_nocopy        host: get_tx_buffer + send_nocopy of 64 B
+ *   pg_rpmsg_send_batch32       host: get_tx_buffers + send_nocopy_batch of
+ *                               32 messages of 64 B (per call, not per message)
  *
  * Everything is deterministic: the same binary and N give the same counts
  * on every run, whatever else the machine does.
@@ -238,6 +240,7 @@ static int rp_cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m, void *pr
 PG_OP pg_rpmsg_send_copy(void);
 PG_OP pg_rpmsg_recv(void);
 PG_OP pg_rpmsg_send_nocopy(void);
+PG_OP pg_rpmsg_send_batch32(void);
 
 PG_OP pg_rpmsg_send_copy(void)
 {
@@ -271,11 +274,43 @@ PG_OP pg_rpmsg_send_nocopy(void)
 		errors++;
 }
 
-/* not measured: the remote takes the zero-copy message (a body unlike
+PG_OP pg_rpmsg_send_batch32(void)
+{
+	struct vrq_rpmsg_txbuf tb[32];
+	uint32_t len[32];
+	int got = 0, k;
+
+	rp_msg[0]++;
+	rp_msg[63] = rp_msg[0];
+	while (got < 32) {
+		int rc = vrq_rpmsg_get_tx_buffers(rp.host.bus, tb + got, 32u - (unsigned)got, 0);
+
+		if (rc < 1) {
+			errors++;
+			return;
+		}
+		got += rc;
+	}
+	for (k = 0; k < 32; k++) {
+		pg_inject_rpmsg(); /* per message: a regression of one message's cost */
+		memcpy(tb[k].data, rp_msg, sizeof(rp_msg));
+		len[k] = sizeof(rp_msg);
+	}
+	if (vrq_rpmsg_send_nocopy_batch(rp_host_ept, 1024, tb, len, 32, 0) != 32)
+		errors++;
+}
+
+/* not measured: the remote takes the zero-copy messages (a body unlike
  * pg_rpmsg_recv's, or gcc folds the two into one symbol) */
 static __attribute__((noinline)) void rp_drain(void)
 {
 	if (vrq_rpmsg_poll(rp.remote.bus, 1) < 1)
+		errors += 1000;
+}
+
+static __attribute__((noinline)) void rp_drain_n(int n)
+{
+	if (vrq_rpmsg_poll(rp.remote.bus, (unsigned)n) != n)
 		errors += 1000;
 }
 
@@ -373,7 +408,7 @@ int main(int argc, char **argv)
 		     "packed_kick_decision\npacked_pop_push_publish\npacked_irq_decision\n"
 		     "packed_get_used");
 #if VRQ_PERFGATE_RPMSG
-		puts("rpmsg_send_copy\nrpmsg_recv\nrpmsg_send_nocopy");
+		puts("rpmsg_send_copy\nrpmsg_recv\nrpmsg_send_nocopy\nrpmsg_send_batch32");
 #endif
 		return 0;
 	}
@@ -402,11 +437,13 @@ int main(int argc, char **argv)
 		pg_rpmsg_recv();
 		pg_rpmsg_send_nocopy();
 		rp_drain();
+		pg_rpmsg_send_batch32();
+		rp_drain_n(32);
 #endif
 	}
 #if VRQ_PERFGATE_RPMSG
-	if (rp_got != 2 * n) {
-		fprintf(stderr, "vrq-perfgate: RPMsg delivered %llu of %lu messages\n", rp_got, 2 * n);
+	if (rp_got != 34 * n) {
+		fprintf(stderr, "vrq-perfgate: RPMsg delivered %llu of %lu messages\n", rp_got, 34 * n);
 		errors++;
 	}
 #endif

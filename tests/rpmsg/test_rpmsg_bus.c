@@ -9,8 +9,9 @@
  *    binds; destroy on either side reaches the other (unbind callback,
  *    dst back to ADDR_ANY).
  *  - echo: the host sends N messages of lengths 0..496 with a sequence
- *    number and a pattern derived from it, by copy, zero-copy and batched
- *    (VRQ_RPMSG_MORE + flush); the remote checks each one and echoes it
+ *    number and a pattern derived from it, by copy, zero-copy, batched
+ *    (VRQ_RPMSG_MORE + flush) and batched zero-copy (get_tx_buffers +
+ *    send_nocopy_batch, 1 to 5 at a time); the remote checks each one and echoes it
  *    back from its callback; the host checks every echo (order, length,
  *    bytes).  Nothing lost, duplicated, reordered or corrupted.
  *  - hold / release: the remote holds every third message and a second
@@ -19,6 +20,11 @@
  *    num_tx sends succeed, the next trysend is -EAGAIN, a blocking send
  *    times out with -ETIMEDOUT; restarting the remote drains everything.
  *  - counters: messages, notifications and suppressions add up.
+ *  - the batched zero-copy calls' edges, both buses in one thread:
+ *    get_tx_buffers() takes what is free and no more, send_nocopy_batch()
+ *    stops at a too-long entry or a repeated token (the ones before are
+ *    delivered, the rest stay reserved), publishes once per call, and not
+ *    at all with VRQ_RPMSG_MORE until a flush.
  */
 #include <inttypes.h>
 #include <unistd.h>
@@ -238,7 +244,7 @@ static int send_all(struct ctx *c, struct vrq_rpmsg *host, uint64_t from, uint64
 		uint8_t b[MAXLEN];
 		uint32_t len = msg_len(s);
 
-		switch (s % 3) {
+		switch (s % 4) {
 		case 0: /* copy */
 			fill(b, len, s);
 			rc = vrq_rpmsg_send(c->h_ept, b, len);
@@ -255,6 +261,41 @@ static int send_all(struct ctx *c, struct vrq_rpmsg *host, uint64_t from, uint64
 			}
 			fill(tb.data, len, s);
 			rc = vrq_rpmsg_send_nocopy(c->h_ept, c->echo_addr, &tb, len, 0);
+			break;
+		}
+		case 3: { /* batched zero-copy: up to 5 from here on, one publish */
+			struct vrq_rpmsg_txbuf tb[5];
+			uint32_t lens[5];
+			unsigned want = (unsigned)(s / 4 % 5) + 1, got = 0, k;
+
+			if (want > to - s)
+				want = (unsigned)(to - s);
+			while (got < want) {
+				rc = vrq_rpmsg_get_tx_buffers(host, tb + got, want - got,
+							      VRQ_RPMSG_FOREVER);
+				if (rc < 1 || (unsigned)rc > want - got) {
+					fprintf(stderr, "host: get_tx_buffers: %d\n", rc);
+					return -1;
+				}
+				got += (unsigned)rc;
+			}
+			for (k = 0; k < want; k++) {
+				lens[k] = msg_len(s + k);
+				fill(tb[k].data, lens[k], s + k);
+			}
+			rc = vrq_rpmsg_send_nocopy_batch(c->h_ept, c->echo_addr, tb, lens, want, 0);
+			if (rc != (int)want) {
+				fprintf(stderr, "host: send_nocopy_batch %" PRIu64 ": %d of %u\n", s, rc,
+					want);
+				return -1;
+			}
+			for (k = 0; k < want; k++)
+				if (tb[k].data) {
+					fprintf(stderr, "host: a sent buffer kept its data pointer\n");
+					return -1;
+				}
+			s += want - 1;
+			rc = 0;
 			break;
 		}
 		default: /* batched: MORE, then a flush */
@@ -445,6 +486,95 @@ out:
 	return 0;
 }
 
+/* ---- batched zero-copy edges ------------------------------------------------ */
+
+struct rec {
+	unsigned n;
+	uint32_t len[64];
+	uint8_t first[64];
+};
+
+static int rec_cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m, void *priv)
+{
+	struct rec *r = priv;
+
+	(void)e;
+	if (r->n < 64) {
+		r->len[r->n] = m->len;
+		r->first[r->n] = m->len ? ((const uint8_t *)m->data)[0] : 0;
+	}
+	r->n++;
+	return 0;
+}
+
+static void batch_api(void)
+{
+	const char *name = "batch zero-copy";
+	struct vrq_rpmsg_link_cfg lc = {.qsize = 64, .notify = VRQ_NOTIFY_POLL};
+	struct vrq_rpmsg_txbuf tb[80];
+	struct vrq_rpmsg_stats st;
+	struct vrq_rpmsg_ept *re, *he;
+	struct rec got = {0};
+	struct rp_pair p;
+	uint32_t lens[80];
+	uint64_t pubs;
+	int err, rc, k;
+
+	CHECK_EQ_OUT(rp_pair_init(&p, &lc, NULL, NULL), 0);
+	re = vrq_rpmsg_create_ept(p.remote.bus, NULL, 1024, VRQ_RPMSG_ADDR_ANY, rec_cb, NULL, &got,
+				  &err);
+	he = vrq_rpmsg_create_ept(p.host.bus, NULL, 1025, 1024, rec_cb, NULL, NULL, &err);
+	CHECK_OUT(re && he);
+	CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffers(p.host.bus, tb, 0, 0), -EINVAL);
+	CHECK_EQ_OUT(vrq_rpmsg_send_nocopy_batch(he, 1024, tb, lens, 0, 0), -EINVAL);
+
+	/* five buffers; the third is one byte too long: two go, three stay */
+	CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffers(p.host.bus, tb, 5, 0), 5);
+	for (k = 0; k < 5; k++) {
+		CHECK_EQ_OUT(tb[k].cap, MAXLEN);
+		memset(tb[k].data, 0x10 + k, MAXLEN);
+		lens[k] = (uint32_t)(k + 1);
+	}
+	lens[2] = MAXLEN + 1;
+	vrq_rpmsg_get_stats(p.host.bus, &st);
+	pubs = st.tx_publishes;
+	CHECK_EQ_OUT(vrq_rpmsg_send_nocopy_batch(he, 1024, tb, lens, 5, 0), 2);
+	CHECK_OUT(!tb[0].data && !tb[1].data && tb[2].data && tb[3].data && tb[4].data);
+	vrq_rpmsg_get_stats(p.host.bus, &st);
+	CHECK_EQ_OUT(st.tx_publishes, pubs + 1);
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 2);
+	CHECK_OUT(got.n == 2 && got.len[0] == 1 && got.first[0] == 0x10 && got.len[1] == 2 &&
+		  got.first[1] == 0x11);
+	/* the rest with MORE: nothing visible until the flush, then in order */
+	lens[2] = MAXLEN;
+	CHECK_EQ_OUT(vrq_rpmsg_send_nocopy_batch(he, 1024, tb + 2, lens + 2, 3, VRQ_RPMSG_MORE), 3);
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 0);
+	CHECK_EQ_OUT(vrq_rpmsg_flush(p.host.bus), 0);
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 3);
+	CHECK_OUT(got.n == 5 && got.len[2] == MAXLEN && got.first[2] == 0x12 && got.len[4] == 5 &&
+		  got.first[4] == 0x14);
+	/* a token twice: the second is refused (already in flight) */
+	CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffers(p.host.bus, tb, 1, 0), 1);
+	tb[1] = tb[0];
+	memset(tb[0].data, 0x20, 8);
+	lens[0] = lens[1] = 8;
+	CHECK_EQ_OUT(vrq_rpmsg_send_nocopy_batch(he, 1024, tb, lens, 2, 0), 1);
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 1);
+	CHECK_OUT(got.n == 6 && got.len[5] == 8 && got.first[5] == 0x20);
+	/* everything came back: all 64 are free, and no more */
+	rc = vrq_rpmsg_get_tx_buffers(p.host.bus, tb, 80, 0);
+	CHECK_EQ_OUT(rc, 64);
+	CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffers(p.host.bus, tb + 64, 1, 0), -EAGAIN);
+	for (k = 0; k < rc; k++)
+		CHECK_EQ_OUT(vrq_rpmsg_release_tx_buffer(p.host.bus, &tb[k]), 0);
+	CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffers(p.host.bus, tb, 3, 0), 3);
+	vrq_rpmsg_get_stats(p.host.bus, &st);
+	CHECK_EQ_OUT(st.tx_msgs, 6);
+	CHECK_EQ_OUT(p.host.link.kick[1].st.sent, 0); /* a polling pair never notifies */
+out:
+	rp_pair_fini(&p);
+}
+
 int main(int argc, char **argv)
 {
 	enum vrq_notify_kind kind = VRQ_NOTIFY_EVENTFD;
@@ -461,5 +591,6 @@ int main(int argc, char **argv)
 		}
 	run(kind, true);
 	run(kind, false);
+	batch_api();
 	return vrq_test_done("test_rpmsg_bus");
 }

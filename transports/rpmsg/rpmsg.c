@@ -232,6 +232,13 @@ static inline int q_get_used(struct vrq_rpmsg *r, struct vrq_vq_drv *q, void **t
 	return r->smp ? vrq_vq_drv_get_used_smp(q, tok, len) : vrq_vq_drv_get_used(q, tok, len);
 }
 
+static inline int q_get_used_batch(struct vrq_rpmsg *r, struct vrq_vq_drv *q, void **tok,
+				   unsigned max)
+{
+	return r->smp ? vrq_vq_drv_get_used_batch_smp(q, tok, NULL, max)
+		      : vrq_vq_drv_get_used_batch(q, tok, NULL, max);
+}
+
 static inline int q_pop(struct vrq_rpmsg *r, struct vrq_vq_dev *q, struct vrq_chain *c)
 {
 	return r->smp ? vrq_vq_dev_pop_smp(q, c) : vrq_vq_dev_pop(q, c);
@@ -595,21 +602,26 @@ static int ns_rx(struct vrq_rpmsg_ept *self, const struct vrq_rpmsg_rx *m, void 
 
 /* ---- TX ---------------------------------------------------------------------- */
 
-/* Host: take back the TX buffers the remote consumed. */
+/* Host: take back the TX buffers the remote consumed (in batches: one
+ * read of the used index per batch); 0 or the ring's error. */
 static int tx_reclaim(struct vrq_rpmsg *r)
 {
 	struct vrq_vq_drv *q = &r->drv[r->txi];
-	void *tok = NULL;
-	int rc;
+	void *tok[RX_BATCH];
+	int rc, k;
 
 	for (;;) {
-		rc = q_get_used(r, q, &tok, NULL);
+		rc = q_get_used_batch(r, q, tok, RX_BATCH);
 		if (rc <= 0)
 			return rc;
-		uint32_t i = (uint32_t)((uintptr_t)tok - 1);
+		for (k = 0; k < rc; k++) {
+			uint32_t i = (uint32_t)((uintptr_t)tok[k] - 1);
 
-		r->tx_state[i] = TX_FREE;
-		r->tx_free[r->tx_nfree++] = (uint16_t)i;
+			r->tx_state[i] = TX_FREE;
+			r->tx_free[r->tx_nfree++] = (uint16_t)i;
+		}
+		if (rc < (int)RX_BATCH)
+			return 0;
 	}
 }
 
@@ -667,6 +679,49 @@ static void tx_publish(struct vrq_rpmsg *r)
 	r->st.tx_publishes++;
 }
 
+/* under tx_lock: reserve a free buffer; 0, -EAGAIN (none), < 0 broken */
+static int tx_take(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb)
+{
+	int rc;
+
+	if (host(r)) {
+		if (!r->tx_nfree) {
+			rc = tx_reclaim(r);
+			if (rc < 0)
+				return rc;
+			if (!r->tx_nfree)
+				return -EAGAIN;
+		}
+		uint32_t i = r->tx_free[--r->tx_nfree];
+
+		r->tx_state[i] = TX_RESERVED;
+		tb->data = r->bufs + (size_t)(r->num_rx + i) * r->buf_size + VRQ_RPMSG_HDR_SIZE;
+		tb->cap = r->buf_size - VRQ_RPMSG_HDR_SIZE;
+		tb->token = i;
+		return 0;
+	}
+
+	uint32_t head;
+
+	if (r->tx_nfree) {
+		head = r->tx_free[--r->tx_nfree];
+	} else {
+		if (r->tx_stash_i == r->tx_stash_n) {
+			rc = tx_refill(r);
+			if (rc < 0)
+				return rc;
+			if (rc == 0)
+				return -EAGAIN;
+		}
+		head = r->tx_stash[r->tx_stash_i++];
+	}
+	r->tx_state[head] = TX_RESERVED;
+	tb->data = r->tx_slot[head].va + VRQ_RPMSG_HDR_SIZE;
+	tb->cap = r->tx_slot[head].len - VRQ_RPMSG_HDR_SIZE;
+	tb->token = head;
+	return 0;
+}
+
 /* under tx_lock: a buffer or an error */
 static int tx_get(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uint64_t timeout_ns)
 {
@@ -675,44 +730,9 @@ static int tx_get(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uint64_t time
 	int rc;
 
 	for (;;) {
-		if (host(r)) {
-			if (!r->tx_nfree) {
-				rc = tx_reclaim(r);
-				if (rc < 0)
-					return rc;
-			}
-			if (r->tx_nfree) {
-				uint32_t i = r->tx_free[--r->tx_nfree];
-
-				r->tx_state[i] = TX_RESERVED;
-				tb->data = r->bufs + (size_t)(r->num_rx + i) * r->buf_size +
-					   VRQ_RPMSG_HDR_SIZE;
-				tb->cap = r->buf_size - VRQ_RPMSG_HDR_SIZE;
-				tb->token = i;
-				return 0;
-			}
-		} else {
-			uint32_t head;
-
-			if (r->tx_nfree) {
-				head = r->tx_free[--r->tx_nfree];
-			} else {
-				if (r->tx_stash_i == r->tx_stash_n) {
-					rc = tx_refill(r);
-					if (rc < 0)
-						return rc;
-					if (rc == 0)
-						goto wait;
-				}
-				head = r->tx_stash[r->tx_stash_i++];
-			}
-			r->tx_state[head] = TX_RESERVED;
-			tb->data = r->tx_slot[head].va + VRQ_RPMSG_HDR_SIZE;
-			tb->cap = r->tx_slot[head].len - VRQ_RPMSG_HDR_SIZE;
-			tb->token = head;
-			return 0;
-		}
-wait:
+		rc = tx_take(r, tb);
+		if (rc != -EAGAIN)
+			return rc;
 		if (timeout_ns == 0) {
 			r->st.tx_eagain++;
 			return -EAGAIN;
@@ -841,6 +861,23 @@ int vrq_rpmsg_get_tx_buffer(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uin
 	return rc;
 }
 
+int vrq_rpmsg_get_tx_buffers(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, unsigned n,
+			     uint64_t timeout_ns)
+{
+	unsigned i = 1;
+	int rc;
+
+	if (!r || !tb || !n)
+		return -EINVAL;
+	tx_lock(r);
+	rc = tx_get(r, &tb[0], timeout_ns);
+	if (!rc)
+		while (i < n && tx_take(r, &tb[i]) == 0)
+			i++; /* an error here shows again at the next call */
+	tx_unlock(r);
+	return rc ? rc : (int)i;
+}
+
 static bool tx_token_ok(const struct vrq_rpmsg *r, const struct vrq_rpmsg_txbuf *tb)
 {
 	uint32_t n = host(r) ? r->num_tx : dev_qsize(&r->dev[r->txi]);
@@ -868,6 +905,35 @@ int vrq_rpmsg_send_nocopy(struct vrq_rpmsg_ept *e, uint32_t dst, struct vrq_rpms
 	if (!rc)
 		tb->data = NULL;
 	return rc;
+}
+
+int vrq_rpmsg_send_nocopy_batch(struct vrq_rpmsg_ept *e, uint32_t dst, struct vrq_rpmsg_txbuf *tb,
+				const uint32_t *len, unsigned n, unsigned flags)
+{
+	struct vrq_rpmsg *r;
+	unsigned i;
+	int rc = 0;
+
+	if (!e || !tb || !len || !n || dst == VRQ_RPMSG_ADDR_ANY || (flags & ~VRQ_RPMSG_MORE))
+		return -EINVAL;
+	r = e->r;
+	tx_lock(r);
+	for (i = 0; i < n; i++) {
+		/* a duplicate token fails here: its first commit made it in flight */
+		if (!tx_token_ok(r, &tb[i]))
+			rc = -EINVAL;
+		else if (len[i] > tb[i].cap)
+			rc = -EMSGSIZE;
+		else
+			rc = tx_commit(r, e->addr, dst, tb[i].token, len[i], VRQ_RPMSG_MORE);
+		if (rc)
+			break;
+		tb[i].data = NULL;
+	}
+	if (r->tx_pending && !(flags & VRQ_RPMSG_MORE))
+		tx_publish(r);
+	tx_unlock(r);
+	return i ? (int)i : rc;
 }
 
 int vrq_rpmsg_release_tx_buffer(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb)
