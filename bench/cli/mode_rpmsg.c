@@ -129,8 +129,11 @@ static int remote_run(struct remote_ctx *c)
 					  VRQ_RPMSG_ADDR_ANY, remote_cb, NULL, c, &err))
 			return err;
 	__atomic_store_n(&c->ctl->ready, 1, __ATOMIC_RELEASE);
+	/* no timeout: a wake-up is one read() as in the raw reference (a
+	 * bounded eventfd wait is poll() + read()); the host's
+	 * vrq_rpmsg_link_close() at the end wakes this wait with -EPIPE */
 	while (!__atomic_load_n(&c->ctl->stop, __ATOMIC_ACQUIRE)) {
-		rc = vrq_rpmsg_wait(bus, 20000000);
+		rc = vrq_rpmsg_wait(bus, 0);
 		if (rc == -EPIPE)
 			break;
 		if (rc < 0 && rc != -ETIMEDOUT)
@@ -138,6 +141,8 @@ static int remote_run(struct remote_ctx *c)
 		if (vrq_rpmsg_poll(bus, 0) < 0)
 			break;
 	}
+	/* a remote that stops early wakes the host's wait (-EPIPE) */
+	vrq_rpmsg_link_close(&link);
 	vrq_rpmsg_destroy(bus);
 	vrq_rpmsg_link_destroy(&link);
 	return 0;
@@ -294,7 +299,7 @@ static int one_run(const struct ropts *o, enum vrq_notify_kind nk, unsigned size
 			while (hc.got < want) {
 				if (vrq_rpmsg_poll(bus, 0) > 0)
 					continue;
-				e = vrq_rpmsg_wait(bus, 5000000000ull);
+				e = vrq_rpmsg_wait(bus, 0); /* -EPIPE if the remote stops */
 				if (e < 0)
 					break;
 			}
