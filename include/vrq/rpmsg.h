@@ -502,13 +502,19 @@ int vrq_rpmsg_recv_sbuf(struct vrq_rpmsg *r, const struct vrq_rpmsg_rx *m,
 /**
  * @brief Receive: process up to @p budget messages (0: all there are),
  *        run their callbacks, return the buffers (one publish and one
- *        notification decision per call).  Receive thread only.
+ *        notification decision per call).  Receive thread only.  A poll
+ *        that finds nothing does the idle TX work (as vrq_rpmsg_wait()).
  * @return messages processed (delivered or dropped), or a negative code
  *         (the RX queue broke: a peer code).
  */
 int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget);
 /** @brief Receive thread: wait until a message is there (notify.h wait loop).
- *         0, -ETIMEDOUT, -EPIPE (peer gone); 0 at once without an RX notifier. */
+ *         0, -ETIMEDOUT, -EPIPE (peer gone); 0 at once without an RX notifier.
+ *         First the idle TX work, unless a sender holds the TX lock: the
+ *         host takes back the TX buffers the remote returned (the next
+ *         send reuses the last one), the remote tops up its stash of host
+ *         buffers.  @p timeout_ns 0 waits without a deadline: with eventfd
+ *         one read() per wake-up instead of poll() + read(). */
 int vrq_rpmsg_wait(struct vrq_rpmsg *r, uint64_t timeout_ns);
 /** @brief Give back a buffer a callback held.  Any thread.  -EINVAL if
  *         @p token is not a held buffer. */
