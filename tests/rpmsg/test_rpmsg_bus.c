@@ -25,6 +25,11 @@
  *    stops at a too-long entry or a repeated token (the ones before are
  *    delivered, the rest stay reserved), publishes once per call, and not
  *    at all with VRQ_RPMSG_MORE until a flush.
+ *  - idle work: once the remote has returned a TX buffer, the host's empty
+ *    poll takes it back and the next send reuses it (same buffer, same
+ *    descriptor); a remote that has sent pops up to 16 host buffers ahead
+ *    when it waits, and sends into them in ring order; one that has not
+ *    sent pops none.
  */
 #include <inttypes.h>
 #include <unistd.h>
@@ -575,6 +580,72 @@ out:
 	rp_pair_fini(&p);
 }
 
+/* ---- idle work: TX buffer reuse, the remote's stash --------------------------- */
+
+static void idle_work(void)
+{
+	const char *name = "idle work";
+	struct vrq_rpmsg_link_cfg lc = {.qsize = 64, .notify = VRQ_NOTIFY_POLL};
+	struct vrq_rpmsg_txbuf tb;
+	struct vrq_rpmsg_ept *re, *he;
+	struct rec at_remote = {0}, at_host = {0};
+	const struct vrq_dev_stats *rxq; /* remote's view of vring 0 (host RX buffers) */
+	struct rp_pair p;
+	uint32_t tok;
+	uint64_t popped;
+	int err, k;
+
+	CHECK_EQ_OUT(rp_pair_init(&p, &lc, NULL, NULL), 0);
+	re = vrq_rpmsg_create_ept(p.remote.bus, NULL, 1024, 1025, rec_cb, NULL, &at_remote, &err);
+	he = vrq_rpmsg_create_ept(p.host.bus, NULL, 1025, 1024, rec_cb, NULL, &at_host, &err);
+	CHECK_OUT(re && he);
+	rxq = vrq_vq_dev_stats(vrq_rpmsg_dev_vq(p.remote.bus, 0));
+
+	/* host -> remote, the remote returns the buffer; an empty host poll
+	 * takes it back and the next buffer handed out is that one */
+	CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffer(p.host.bus, &tb, 0), 0);
+	tok = tb.token;
+	memset(tb.data, 0x41, 4);
+	CHECK_EQ_OUT(vrq_rpmsg_send_nocopy(he, 1024, &tb, 4, 0), 0);
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 1);
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.host.bus, 0), 0);
+	for (k = 0; k < 5; k++) {
+		CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffer(p.host.bus, &tb, 0), 0);
+		CHECK_EQ_OUT(tb.token, tok);
+		memset(tb.data, 0x42 + k, 4);
+		CHECK_EQ_OUT(vrq_rpmsg_send_nocopy(he, 1024, &tb, 4, 0), 0);
+		CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 1);
+		CHECK_OUT(at_remote.n == (unsigned)k + 2 && at_remote.first[k + 1] == 0x42 + k);
+		CHECK_EQ_OUT(vrq_rpmsg_poll(p.host.bus, 0), 0); /* empty: idle work */
+	}
+
+	/* a remote that has only received keeps no host buffers */
+	popped = rxq->popped;
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 0);
+	CHECK_EQ_OUT(rxq->popped, popped);
+	/* its first send pops what it needs (16 at most), its idle work tops
+	 * the stash up only once the stash is empty */
+	CHECK_EQ_OUT(vrq_rpmsg_send(re, "r0", 2), 0);
+	CHECK_EQ_OUT(rxq->popped, popped + 16);
+	for (k = 1; k < 16; k++) {
+		char m[3] = {'r', (char)('a' + k), 0};
+
+		CHECK_EQ_OUT(vrq_rpmsg_send(re, m, 2), 0);
+		if (k < 15) /* empty, but the stash still holds buffers: no pop */
+			CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 0);
+	}
+	CHECK_EQ_OUT(rxq->popped, popped + 16);
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 0); /* stash empty: refill */
+	CHECK_EQ_OUT(rxq->popped, popped + 32);
+	/* the host gets all 16, in order */
+	CHECK_EQ_OUT(vrq_rpmsg_poll(p.host.bus, 0), 16);
+	CHECK_EQ_OUT(at_host.n, 16);
+	for (k = 0; k < 16; k++)
+		CHECK_OUT(at_host.len[k] == 2 && at_host.first[k] == 'r');
+out:
+	rp_pair_fini(&p);
+}
+
 int main(int argc, char **argv)
 {
 	enum vrq_notify_kind kind = VRQ_NOTIFY_EVENTFD;
@@ -592,5 +663,6 @@ int main(int argc, char **argv)
 	run(kind, true);
 	run(kind, false);
 	batch_api();
+	idle_work();
 	return vrq_test_done("test_rpmsg_bus");
 }
