@@ -474,8 +474,9 @@ int vrq_rpmsg_get_tx_buffers(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, un
  *        in 0..n-1, in that order, under one lock, with one publish and one
  *        notification decision for the batch (none with VRQ_RPMSG_MORE:
  *        then the next send without it, or vrq_rpmsg_flush(), publishes).
- *        Stops at the first entry that is not a reserved buffer (-EINVAL)
- *        or is too long (-EMSGSIZE); the entries before it are sent (and
+ *        Stops at the first entry that is not a reserved buffer (-EINVAL),
+ *        is too long (-EMSGSIZE) or that the ring refuses (its code, which
+ *        the next call sees again); the entries before it are sent (and
  *        published unless MORE), that one and the rest stay reserved.
  * @return buffers sent, or the first entry's error if none was.
  */
