@@ -165,12 +165,19 @@ static void spin_unlock(int *l)
  * mutex3).  The acquire CAS / exchange pair with the release exchange in
  * tx_unlock() of the previous holder.
  */
+/* one attempt; *c: the value found when it fails */
+static bool tx_trylock(struct vrq_rpmsg *r, int *c)
+{
+	*c = 0;
+	return __atomic_compare_exchange_n(&r->tx_lock, c, 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
 static void tx_lock(struct vrq_rpmsg *r)
 {
-	int c = 0;
+	int c;
 
-	if (__atomic_compare_exchange_n(&r->tx_lock, &c, 1, false, __ATOMIC_ACQUIRE,
-					__ATOMIC_RELAXED))
+	if (tx_trylock(r, &c))
 		return;
 	if (c != 2)
 		c = __atomic_exchange_n(&r->tx_lock, 2, __ATOMIC_ACQUIRE);
@@ -1101,11 +1108,12 @@ static void rx_return(struct vrq_rpmsg *r, const uint32_t *tok, unsigned n)
  */
 static void tx_idle(struct vrq_rpmsg *r)
 {
-	int c = 0;
+	int c;
 
-	/* a try-lock: the acquire CAS pairs with tx_unlock()'s release */
-	if (!__atomic_compare_exchange_n(&r->tx_lock, &c, 1, false, __ATOMIC_ACQUIRE,
-					 __ATOMIC_RELAXED))
+	/* held: a sender is at work, leave its line alone (a failing
+	 * compare-exchange would still take it exclusive); else a try-lock,
+	 * whose acquire pairs with tx_unlock()'s release */
+	if (__atomic_load_n(&r->tx_lock, __ATOMIC_RELAXED) || !tx_trylock(r, &c))
 		return;
 	if (host(r)) {
 		if (r->tx_nfree < r->num_tx)
