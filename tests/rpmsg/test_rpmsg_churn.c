@@ -12,6 +12,13 @@
  * is either delivered or counted as "unknown destination": delivered +
  * unknown == sent.  One more endpoint destroys itself from its own
  * callback.
+ *
+ * Before that, barrier_waits(): a callback is held inside (it waits for a
+ * flag) while another thread destroys its endpoint and calls
+ * vrq_rpmsg_barrier(); the barrier must not return before the callback
+ * does, and the callback still reads its endpoint after the destroy (ASan
+ * sees a free that came too early).  For a direct-table address and a
+ * hash-table one.
  */
 #include <inttypes.h>
 
@@ -59,6 +66,82 @@ static int self_destroy_cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m
 	__atomic_fetch_add(&delivered, 1, __ATOMIC_RELAXED);
 	vrq_rpmsg_destroy_ept(e); /* allowed from its own callback */
 	return 0;
+}
+
+struct held {
+	int in_cb, go, done, barrier_done; /* atomics */
+	uint32_t seen_addr;
+	struct vrq_rpmsg_ept *e;
+};
+
+static int held_cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m, void *priv)
+{
+	struct held *h = priv;
+	unsigned i;
+
+	(void)m;
+	__atomic_store_n(&h->in_cb, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 20000 && !__atomic_load_n(&h->go, __ATOMIC_ACQUIRE); i++)
+		rp_sleep_ms(1);
+	/* the endpoint was destroyed meanwhile: it must still be there */
+	h->seen_addr = vrq_rpmsg_ept_addr(e);
+	__atomic_fetch_add(&delivered, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void *destroy_and_barrier(void *arg)
+{
+	struct held *h = arg;
+	struct vrq_rpmsg *bus = vrq_rpmsg_ept_bus(h->e);
+
+	vrq_rpmsg_destroy_ept(h->e);
+	vrq_rpmsg_barrier(bus);
+	__atomic_store_n(&h->barrier_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* vrq_rpmsg_barrier() waits for a callback in flight on a destroyed endpoint */
+static void barrier_waits(struct rp_pair *p, struct vrq_rpmsg_ept *src, uint32_t addr)
+{
+	const char *name = "barrier_waits";
+	struct held h = {0};
+	pthread_t t;
+	bool started = false;
+	unsigned i;
+	int err;
+
+	h.e = vrq_rpmsg_create_ept(p->remote.bus, NULL, addr, VRQ_RPMSG_ADDR_ANY, held_cb, NULL,
+				   &h, &err);
+	CHECK_OUT(h.e);
+	CHECK_EQ_OUT(vrq_rpmsg_sendto(src, addr, "x", 1), 0);
+	for (i = 0; i < 10000 && !__atomic_load_n(&h.in_cb, __ATOMIC_ACQUIRE); i++)
+		rp_sleep_ms(1);
+	CHECK_EQ_OUT(__atomic_load_n(&h.in_cb, __ATOMIC_ACQUIRE), 1);
+	CHECK_OUT(pthread_create(&t, NULL, destroy_and_barrier, &h) == 0);
+	started = true;
+	/* the destroy is done soon; the barrier must still wait */
+	for (i = 0; i < 10000 && vrq_rpmsg_ept_count(p->remote.bus) != 1; i++)
+		rp_sleep_ms(1);
+	CHECK_EQ_OUT(vrq_rpmsg_ept_count(p->remote.bus), 1); /* the name service */
+	rp_sleep_ms(50);
+	CHECK_EQ_OUT(__atomic_load_n(&h.barrier_done, __ATOMIC_ACQUIRE), 0);
+	CHECK_EQ_OUT(__atomic_load_n(&h.done, __ATOMIC_ACQUIRE), 0);
+out:
+	__atomic_store_n(&h.go, 1, __ATOMIC_RELEASE);
+	/* h lives on this stack: let a running callback finish first */
+	for (i = 0; i < 10000 && __atomic_load_n(&h.in_cb, __ATOMIC_ACQUIRE) &&
+		    !__atomic_load_n(&h.done, __ATOMIC_ACQUIRE); i++)
+		rp_sleep_ms(1);
+	if (started) {
+		pthread_join(t, NULL);
+		if (!__atomic_load_n(&h.done, __ATOMIC_ACQUIRE) ||
+		    !__atomic_load_n(&h.barrier_done, __ATOMIC_ACQUIRE) || h.seen_addr != addr) {
+			fprintf(stderr, "[%s] addr %u: callback done %d, barrier done %d, seen %u\n",
+				name, addr, h.done, h.barrier_done, h.seen_addr);
+			vrq_test_failures++;
+		}
+	}
 }
 
 struct churn {
@@ -134,6 +217,9 @@ int main(void)
 	src = vrq_rpmsg_create_ept(p.host.bus, NULL, VRQ_RPMSG_ADDR_ANY, VRQ_RPMSG_ADDR_ANY, cb,
 				   NULL, NULL, &err);
 	CHECK_OUT(src);
+	barrier_waits(&p, src, 1700); /* direct table */
+	barrier_waits(&p, src, 9000); /* hash table */
+	CHECK_EQ_OUT(vrq_test_failures, 0);
 	self = vrq_rpmsg_create_ept(p.remote.bus, NULL, 4000, VRQ_RPMSG_ADDR_ANY, self_destroy_cb,
 				    NULL, &self_hits, &err);
 	CHECK_OUT(self);
@@ -149,7 +235,7 @@ int main(void)
 			dst = 4000; /* the self-destroying endpoint: delivered once */
 		CHECK_EQ_OUT(vrq_rpmsg_sendto(src, dst, &dst, 4), 0);
 	}
-	n = i;
+	n = i + 2; /* and the two of barrier_waits() */
 	__atomic_store_n(&stop_churn, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	churning = false;

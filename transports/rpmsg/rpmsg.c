@@ -12,13 +12,27 @@
  *    vrq_rpmsg_release() (any thread).  Callbacks run outside it.
  *  - ept_lock (mutex): endpoint creation/destruction and the name-service
  *    records; never taken on the per-message path.
- * Endpoint lookup on receive is lock-free: liburcu's RCU hash table, with
- * a direct RCU-protected table in front of it for addresses below
- * EPT_DIRECT (the name service and the first dynamically allocated ones).
+ * Endpoint lookup on receive is lock-free: one acquire load in a direct
+ * table for addresses below EPT_DIRECT (the name service and the first
+ * dynamically allocated ones), else liburcu's RCU hash table.
+ *
+ * Endpoint lifetime.  There is one receive thread, so the receive side
+ * needs no read lock of its own: a destroyed endpoint is unlinked (live 0,
+ * out of both tables) and put on the bus's grave list under ept_lock; only
+ * the receive thread, between two batches (when it holds no endpoint),
+ * hands graves to call_rcu (the grace period covers the hash table's other
+ * readers: creators under ept_lock, liburcu's resize workers).  The
+ * receive thread marks its batches in rd_seq (odd inside); a barrier
+ * from another thread takes the graves itself, makes sure the receive
+ * thread's rd_seq store is visible (membarrier, or the receive thread
+ * fences when membarrier is not there) and waits for an odd rd_seq to
+ * change.  The hash table's own nodes still need the RCU read lock
+ * around cds_lfht_lookup() (addresses >= EPT_DIRECT only).
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -51,6 +65,20 @@ void __tsan_release(void *addr);
 #define TSAN_RELEASE(p) ((void)(p))
 #endif
 
+/* membarrier(2) commands (linux/membarrier.h, Linux 4.14+) */
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_ (1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_ (1 << 4)
+
+static int membarrier_(int cmd)
+{
+#ifdef SYS_membarrier
+	return (int)syscall(SYS_membarrier, cmd, 0, 0);
+#else
+	(void)cmd;
+	return -1;
+#endif
+}
+
 #define RX_BATCH 64u
 /* remote: host buffers taken off the TX ring at once (see tx_refill()) */
 #define TX_STASH 16u
@@ -61,7 +89,7 @@ struct vrq_rpmsg_ept {
 	struct cds_lfht_node node;
 	struct rcu_head rcu;
 	struct vrq_rpmsg *r;
-	struct vrq_rpmsg_ept *next; /* all endpoints, under ept_lock */
+	struct vrq_rpmsg_ept *next; /* all endpoints, then the grave list; under ept_lock */
 	uint32_t addr;
 	uint32_t dst;	/* atomic: bound destination or ADDR_ANY */
 	uint32_t live;	/* atomic: 1 from publication until destroy */
@@ -128,13 +156,16 @@ struct vrq_rpmsg {
 	uint32_t rx_len[RX_BATCH];
 	uint32_t rx_ret[RX_BATCH];
 	uint16_t rx_qsize;
+	uint32_t rd_seq;	/* atomic, receive thread writes: odd while it dispatches */
+	bool rd_fence;		/* no membarrier: the receive thread fences after rd_seq */
 
 	/* endpoints (ept_lock) */
 	pthread_mutex_t ept_lock;
 	struct cds_lfht *ht;
 	struct vrq_rpmsg_ept **direct; /* [EPT_DIRECT], RCU-protected, set under ept_lock */
 	struct vrq_rpmsg_ept *all;
-	unsigned nept;
+	struct vrq_rpmsg_ept *grave; /* unlinked, not yet given to call_rcu (atomic pointer) */
+	unsigned nept;	/* atomic for readers; written under ept_lock */
 	uint32_t next_addr;
 	struct vrq_rpmsg_ept *ns_ept;
 	struct svc *svc;
@@ -297,21 +328,89 @@ static uint16_t dev_qsize(const struct vrq_vq_dev *q)
 
 /* ---- endpoints ------------------------------------------------------------- */
 
+static void rcu_read_lock_(struct vrq_rpmsg *r)
+{
+	(void)r;
+	urcu_bp_read_lock();
+}
+
+static void rcu_read_unlock_(struct vrq_rpmsg *r)
+{
+	TSAN_RELEASE(r);
+	urcu_bp_read_unlock();
+}
+
+static void free_ept_rcu(struct rcu_head *h);
+
+/* receive thread: a batch of dispatches begins (rd_seq odd) */
+static inline void rd_begin(struct vrq_rpmsg *r)
+{
+	__atomic_store_n(&r->rd_seq, r->rd_seq + 1, __ATOMIC_RELAXED);
+	/* store -> load: the odd rd_seq is visible before the table loads of
+	 * the batch; pairs with the heavy barrier (or the fence) before the
+	 * load of rd_seq in vrq_rpmsg_barrier().  With membarrier the heavy
+	 * barrier orders it, so only the compiler must not move the loads up. */
+	if (r->rd_fence)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/* receive thread: the batch ended; it holds no endpoint now */
+static inline void rd_end(struct vrq_rpmsg *r)
+{
+	/* pairs with the acquire loads of rd_seq in vrq_rpmsg_barrier():
+	 * the batch's uses of endpoints happen before their free */
+	__atomic_store_n(&r->rd_seq, r->rd_seq + 1, __ATOMIC_RELEASE);
+}
+
+/* ept_lock held: take the grave list */
+static struct vrq_rpmsg_ept *grave_take(struct vrq_rpmsg *r)
+{
+	struct vrq_rpmsg_ept *g = r->grave;
+
+	__atomic_store_n(&r->grave, NULL, __ATOMIC_RELAXED);
+	return g;
+}
+
+/* receive thread, outside a batch: it holds none of the graves, so they go
+ * to call_rcu (the other readers of the hash table) */
+static void grave_reclaim(struct vrq_rpmsg *r)
+{
+	struct vrq_rpmsg_ept *g, *n;
+
+	/* relaxed peek: the list itself is read under ept_lock */
+	if (!__atomic_load_n(&r->grave, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&r->ept_lock);
+	g = grave_take(r);
+	pthread_mutex_unlock(&r->ept_lock);
+	TSAN_RELEASE(r); /* this thread's uses: pairs with TSAN_ACQUIRE in free_ept_rcu() */
+	for (; g; g = n) {
+		n = g->next;
+		urcu_bp_call_rcu(&g->rcu, free_ept_rcu);
+	}
+}
+
 static struct vrq_rpmsg_ept *lookup(struct vrq_rpmsg *r, uint32_t addr)
 {
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *n;
 	struct vrq_rpmsg_ept *e;
 
-	/* caller holds the RCU read lock */
+	/* the caller is the receive thread inside a batch (rd_seq odd) or
+	 * holds ept_lock: e stays allocated until it lets go (see the top) */
 	if (addr < EPT_DIRECT) {
 		/* pairs with the release store in vrq_rpmsg_create_ept() */
 		e = __atomic_load_n(&r->direct[addr], __ATOMIC_ACQUIRE);
 		if (!e)
 			return NULL;
 	} else {
+		/* the table's own nodes: RCU */
+		rcu_read_lock_(r);
 		cds_lfht_lookup(r->ht, addr_hash(addr), addr_match, &addr, &it);
 		n = cds_lfht_iter_get_node(&it);
+		rcu_read_unlock_(r);
 		if (!n)
 			return NULL;
 		e = caa_container_of(n, struct vrq_rpmsg_ept, node);
@@ -327,18 +426,6 @@ static void free_ept_rcu(struct rcu_head *h)
 
 	TSAN_ACQUIRE(e->r); /* the grace period: pairs with read-unlock releases */
 	free(e);
-}
-
-static void rcu_read_lock_(struct vrq_rpmsg *r)
-{
-	(void)r;
-	urcu_bp_read_lock();
-}
-
-static void rcu_read_unlock_(struct vrq_rpmsg *r)
-{
-	TSAN_RELEASE(r);
-	urcu_bp_read_unlock();
 }
 
 static struct svc *svc_find(struct vrq_rpmsg *r, const char *name, uint32_t addr)
@@ -446,7 +533,7 @@ struct vrq_rpmsg_ept *vrq_rpmsg_create_ept(struct vrq_rpmsg *r, const char *name
 		__atomic_store_n(&r->direct[addr], e, __ATOMIC_RELEASE);
 	e->next = r->all;
 	r->all = e;
-	r->nept++;
+	__atomic_store_n(&r->nept, r->nept + 1, __ATOMIC_RELAXED); /* read by vrq_rpmsg_ept_count() */
 	pthread_mutex_unlock(&r->ept_lock);
 
 	if (announce) {
@@ -484,13 +571,20 @@ static bool unlink_ept(struct vrq_rpmsg *r, struct vrq_rpmsg_ept *e)
 			*pp = e->next;
 			break;
 		}
-	r->nept--;
+	__atomic_store_n(&r->nept, r->nept - 1, __ATOMIC_RELAXED);
+	if (e == r->ns_ept)
+		r->ns_ept = NULL;
+	/* to the receive thread (grave_reclaim()) or a barrier */
+	e->next = r->grave;
+	__atomic_store_n(&r->grave, e, __ATOMIC_RELAXED);
 	return true;
 }
 
 void vrq_rpmsg_destroy_ept(struct vrq_rpmsg_ept *e)
 {
 	struct vrq_rpmsg *r;
+	char name[VRQ_RPMSG_NAME_SIZE];
+	uint32_t addr;
 	bool was, announced;
 
 	if (!e)
@@ -499,21 +593,41 @@ void vrq_rpmsg_destroy_ept(struct vrq_rpmsg_ept *e)
 	pthread_mutex_lock(&r->ept_lock);
 	was = unlink_ept(r, e);
 	announced = e->announced;
+	/* e may be freed once the lock is dropped */
+	memcpy(name, e->name, sizeof(name));
+	addr = e->addr;
 	pthread_mutex_unlock(&r->ept_lock);
-	if (!was)
-		return;
-	if (announced)
-		(void)send_ns(r, e->name, e->addr, VRQ_RPMSG_NS_DESTROY);
-	if (e == r->ns_ept)
-		r->ns_ept = NULL;
-	urcu_bp_call_rcu(&e->rcu, free_ept_rcu);
+	if (was && announced)
+		(void)send_ns(r, name, addr, VRQ_RPMSG_NS_DESTROY);
 }
 
 void vrq_rpmsg_barrier(struct vrq_rpmsg *r)
 {
-	urcu_bp_synchronize_rcu();
-	urcu_bp_barrier();
+	struct vrq_rpmsg_ept *g, *n;
+	uint32_t seq;
+
+	pthread_mutex_lock(&r->ept_lock);
+	g = grave_take(r);
+	pthread_mutex_unlock(&r->ept_lock);
+	/* the graves are out of the tables (ept_lock); a receive thread that
+	 * may have found one is inside a batch: make its odd rd_seq visible
+	 * (pairs with rd_begin()) and wait for that batch to end */
+	if (!r->rd_fence)
+		(void)membarrier_(MEMBARRIER_CMD_PRIVATE_EXPEDITED_); /* registered in create */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* pairs with the release store in rd_end() */
+	seq = __atomic_load_n(&r->rd_seq, __ATOMIC_ACQUIRE);
+	if (seq & 1)
+		while (__atomic_load_n(&r->rd_seq, __ATOMIC_ACQUIRE) == seq)
+			sched_yield();
+	urcu_bp_synchronize_rcu(); /* the hash table's other readers */
 	TSAN_ACQUIRE(r); /* the grace period: pairs with read-unlock releases */
+	for (; g; g = n) {
+		n = g->next;
+		free(g);
+	}
+	urcu_bp_barrier(); /* the graves handed to call_rcu before */
+	TSAN_ACQUIRE(r);
 }
 
 uint32_t vrq_rpmsg_ept_addr(const struct vrq_rpmsg_ept *e)
@@ -599,7 +713,7 @@ static int ns_rx(struct vrq_rpmsg_ept *self, const struct vrq_rpmsg_rx *m, void 
 	}
 	pthread_mutex_unlock(&r->ept_lock);
 	/* callbacks outside the lock (they may create or destroy endpoints);
-	 * the endpoints stay allocated: we are inside the RCU read side */
+	 * the endpoints stay allocated: this is the receive thread in a batch */
 	for (i = 0; i < nb; i++)
 		bound[i]->unbind(bound[i], bound[i]->priv);
 	if (r->ns_cb && !(have_local && flags == VRQ_RPMSG_NS_CREATE))
@@ -1181,7 +1295,7 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 			tx_idle(r);
 		nret = 0;
 		if (n)
-			rcu_read_lock_(r);
+			rd_begin(r);
 		for (i = 0; i < n; i++) {
 			const void *buf = host(r) ? r->bufs + (size_t)r->rx_tok[i] * r->buf_size
 						  : (const void *)r->rx_slot[r->rx_tok[i]].va;
@@ -1192,7 +1306,7 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 				r->rx_ret[nret++] = r->rx_tok[i];
 		}
 		if (n)
-			rcu_read_unlock_(r);
+			rd_end(r);
 		if (nret) {
 			spin_lock(&r->rx_lock);
 			rx_return(r, r->rx_ret, nret);
@@ -1202,6 +1316,7 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 		if (err || n < want)
 			break;
 	}
+	grave_reclaim(r);
 	if (err < 0)
 		return err;
 	return (int)total;
@@ -1209,6 +1324,7 @@ int vrq_rpmsg_poll(struct vrq_rpmsg *r, unsigned budget)
 
 int vrq_rpmsg_wait(struct vrq_rpmsg *r, uint64_t timeout_ns)
 {
+	grave_reclaim(r);
 	tx_idle(r);
 	if (host(r)) {
 		if (!r->irq[r->rxi])
@@ -1308,6 +1424,10 @@ static void free_bus(struct vrq_rpmsg *r)
 			urcu_bp_call_rcu(&e->rcu, free_ept_rcu);
 		}
 		r->all = NULL;
+		for (e = grave_take(r); e; e = n) {
+			n = e->next;
+			urcu_bp_call_rcu(&e->rcu, free_ept_rcu);
+		}
 		urcu_bp_synchronize_rcu();
 		urcu_bp_barrier();
 		cds_lfht_destroy(r->ht, NULL);
@@ -1377,6 +1497,9 @@ struct vrq_rpmsg *vrq_rpmsg_create(const struct vrq_rpmsg_cfg *cfg, int *err)
 	r->max_svc = cfg->max_services ? cfg->max_services : 1024;
 	r->next_addr = VRQ_RPMSG_RESERVED_ADDRESSES;
 	pthread_mutex_init(&r->ept_lock, NULL);
+	/* the barrier's heavy side (rd_begin()); without it the receive
+	 * thread fences once per batch */
+	r->rd_fence = membarrier_(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_) < 0;
 	for (i = 0; i < 2; i++) {
 		r->kick[i] = cfg->kick[i];
 		r->irq[i] = cfg->irq[i];
