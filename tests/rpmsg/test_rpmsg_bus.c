@@ -586,7 +586,6 @@ static void idle_work(void)
 {
 	const char *name = "idle work";
 	struct vrq_rpmsg_link_cfg lc = {.qsize = 64, .notify = VRQ_NOTIFY_POLL};
-	struct vrq_rpmsg_txbuf tb;
 	struct vrq_rpmsg_ept *re, *he;
 	struct rec at_remote = {0}, at_host = {0};
 	const struct vrq_dev_stats *rxq; /* remote's view of vring 0 (host RX buffers) */
@@ -601,22 +600,55 @@ static void idle_work(void)
 	CHECK_OUT(re && he);
 	rxq = vrq_vq_dev_stats(vrq_rpmsg_dev_vq(p.remote.bus, 0));
 
-	/* host -> remote, the remote returns the buffer; an empty host poll
-	 * takes it back and the next buffer handed out is that one */
-	CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffer(p.host.bus, &tb, 0), 0);
-	tok = tb.token;
-	memset(tb.data, 0x41, 4);
-	CHECK_EQ_OUT(vrq_rpmsg_send_nocopy(he, 1024, &tb, 4, 0), 0);
-	CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 1);
-	CHECK_EQ_OUT(vrq_rpmsg_poll(p.host.bus, 0), 0);
-	for (k = 0; k < 5; k++) {
-		CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffer(p.host.bus, &tb, 0), 0);
-		CHECK_EQ_OUT(tb.token, tok);
-		memset(tb.data, 0x42 + k, 4);
-		CHECK_EQ_OUT(vrq_rpmsg_send_nocopy(he, 1024, &tb, 4, 0), 0);
-		CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), 1);
-		CHECK_OUT(at_remote.n == (unsigned)k + 2 && at_remote.first[k + 1] == 0x42 + k);
-		CHECK_EQ_OUT(vrq_rpmsg_poll(p.host.bus, 0), 0); /* empty: idle work */
+	/* host -> remote, the remote returns each buffer, an empty host poll
+	 * takes it back.  Buffers go out in the order they came back, so each
+	 * is described by the same descriptor lap after lap (the ring's free
+	 * descriptors are a FIFO too): the descriptor table is written in the
+	 * first lap only.  Single messages, then batches of 5 and 16. */
+	{
+		struct vrq_split_drv *txq = &vrq_rpmsg_drv_vq(p.host.bus, 1)->split;
+		uint16_t head_of[64];
+		struct vrq_split_desc first[64];
+		unsigned nsent = 0, b, laps, j;
+
+		CHECK_EQ_OUT(txq->size, 64);
+		memset(head_of, 0xff, sizeof(head_of));
+		for (laps = 0; laps < 3 * 64; laps += b) {
+			struct vrq_rpmsg_txbuf tbs[16];
+			uint32_t lens[16];
+
+			b = laps < 64 ? 1 : laps < 128 ? 5 : 16;
+			CHECK_EQ_OUT(vrq_rpmsg_get_tx_buffers(p.host.bus, tbs, b, 0), (int)b);
+			for (j = 0; j < b; j++) {
+				memset(tbs[j].data, 0x41 + (nsent + j) % 32, 4);
+				lens[j] = 4;
+			}
+			CHECK_EQ_OUT(vrq_rpmsg_send_nocopy_batch(he, 1024, tbs, lens, b, 0), (int)b);
+			for (j = 0; j < b; j++) {
+				uint16_t head = vrq_le16_to_cpu(
+					txq->avail->ring[(uint16_t)(txq->avail_idx - b + j) & txq->mask]);
+
+				tok = tbs[j].token;
+				CHECK_OUT(tok < 64 && head < 64);
+				if (head_of[tok] == 0xffff) {
+					head_of[tok] = head;
+					first[head] = txq->desc[head];
+				} else {
+					/* same descriptor, same bytes as in the first lap */
+					CHECK_EQ_OUT(head, head_of[tok]);
+					CHECK_OUT(!memcmp(&txq->desc[head], &first[head],
+							  sizeof(first[head])));
+				}
+			}
+			at_remote.n = 0;
+			CHECK_EQ_OUT(vrq_rpmsg_poll(p.remote.bus, 0), (int)b);
+			CHECK_EQ_OUT(at_remote.n, b);
+			for (j = 0; j < b; j++)
+				CHECK_OUT(at_remote.len[j] == 4 &&
+					  at_remote.first[j] == 0x41 + (nsent + j) % 32);
+			nsent += b;
+			CHECK_EQ_OUT(vrq_rpmsg_poll(p.host.bus, 0), 0); /* empty: idle work */
+		}
 	}
 
 	/* a remote that has only received keeps no host buffers */

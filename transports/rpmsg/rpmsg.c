@@ -138,8 +138,8 @@ struct vrq_rpmsg {
 	/* TX side (tx_lock) */
 	int tx_lock;		/* 0 free, 1 held, 2 held with waiters */
 	uint8_t *tx_state;	/* host: per TX buffer; remote: per head */
-	uint16_t *tx_free;	/* host: free TX buffers; remote: spare heads (reserved, released) */
-	unsigned tx_nfree;
+	uint16_t *tx_free;	/* host: free TX buffers (a FIFO from tx_fh); remote: spare heads (a stack) */
+	unsigned tx_nfree, tx_fh;
 	uint16_t tx_stash[TX_STASH]; /* remote: popped heads, in ring order */
 	unsigned tx_stash_i, tx_stash_n;
 	struct slot *tx_slot;	/* remote: per head */
@@ -723,6 +723,31 @@ static int ns_rx(struct vrq_rpmsg_ept *self, const struct vrq_rpmsg_rx *m, void 
 
 /* ---- TX ---------------------------------------------------------------------- */
 
+/*
+ * Host: the free TX buffers are a FIFO in the order the remote returned
+ * them, like the ring's free descriptor list (vrq__split_drv_free()): the
+ * next add then pairs each buffer with the descriptor that described it
+ * last time, so the descriptor (and its avail entry) is left unchanged by
+ * the ring's compare-before-write and its line stops moving between the
+ * cores, in a stream as in a request/response exchange.
+ */
+static inline void txf_push_back(struct vrq_rpmsg *r, uint32_t tok)
+{
+	unsigned i = r->tx_fh + r->tx_nfree;
+
+	r->tx_free[i >= r->num_tx ? i - r->num_tx : i] = (uint16_t)tok;
+	r->tx_nfree++;
+}
+
+static inline uint32_t txf_pop_front(struct vrq_rpmsg *r)
+{
+	uint32_t tok = r->tx_free[r->tx_fh];
+
+	r->tx_fh = r->tx_fh + 1 == r->num_tx ? 0 : r->tx_fh + 1;
+	r->tx_nfree--;
+	return tok;
+}
+
 /* Host: take back the TX buffers the remote consumed (in batches: one
  * read of the used index per batch); 0 or the ring's error. */
 static int tx_reclaim(struct vrq_rpmsg *r)
@@ -739,7 +764,7 @@ static int tx_reclaim(struct vrq_rpmsg *r)
 			uint32_t i = (uint32_t)((uintptr_t)tok[k] - 1);
 
 			r->tx_state[i] = TX_FREE;
-			r->tx_free[r->tx_nfree++] = (uint16_t)i;
+			txf_push_back(r, i);
 		}
 		if (rc < (int)RX_BATCH)
 			return 0;
@@ -813,7 +838,7 @@ static int tx_take(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb)
 			if (!r->tx_nfree)
 				return -EAGAIN;
 		}
-		uint32_t i = r->tx_free[--r->tx_nfree];
+		uint32_t i = txf_pop_front(r);
 
 		r->tx_state[i] = TX_RESERVED;
 		tb->data = r->bufs + (size_t)(r->num_rx + i) * r->buf_size + VRQ_RPMSG_HDR_SIZE;
@@ -886,6 +911,29 @@ static int tx_get(struct vrq_rpmsg *r, struct vrq_rpmsg_txbuf *tb, uint64_t time
 	}
 }
 
+/*
+ * Write a message header.  On coherent memory a header equal to the one
+ * already in the buffer (a stream to one address reuses buffers with the
+ * same header) is not stored again: the line then stays shared in both
+ * caches instead of moving to this CPU and back to the reader, as the
+ * rings' descriptors do (compare before write).  Non-coherent buffers are
+ * always written (the clean that follows is what the peer sees).
+ */
+static inline void put_hdr(uint8_t *b, uint32_t src, uint32_t dst, uint32_t len, bool noncoh)
+{
+	/* struct vrq_rpmsg_hdr, little-endian: {src, dst} {reserved 0, len, flags 0} */
+	uint64_t h[2] = {vrq_cpu_to_le64((uint64_t)src | (uint64_t)dst << 32),
+			 vrq_cpu_to_le64((uint64_t)(uint16_t)len << 32)};
+	uint64_t old[2];
+
+	if (!noncoh) {
+		memcpy(old, b, sizeof(old));
+		if (!((old[0] ^ h[0]) | (old[1] ^ h[1])))
+			return;
+	}
+	memcpy(b, h, sizeof(h));
+}
+
 /* under tx_lock: hand a reserved buffer with a header to the ring */
 static int tx_commit(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, uint32_t tok, uint32_t len,
 		     unsigned flags)
@@ -897,7 +945,7 @@ static int tx_commit(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, uint32_t t
 		struct vrq_sg sg = {r->bufs_da + (uint64_t)(r->num_rx + tok) * r->buf_size,
 				    VRQ_RPMSG_HDR_SIZE + len};
 
-		vrq_rpmsg_put_hdr(b, src, dst, (uint16_t)len, 0);
+		put_hdr(b, src, dst, len, r->bufs_flags & VRQ_MEM_NONCOHERENT);
 		if (r->bufs_flags & VRQ_MEM_NONCOHERENT)
 			vrq__cache_clean(b, sg.len, VRQ__SITE);
 		rc = q_add(r, &r->drv[r->txi], &sg, 1, 0, (void *)(uintptr_t)(tok + 1));
@@ -906,7 +954,7 @@ static int tx_commit(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, uint32_t t
 	} else {
 		struct slot *s = &r->tx_slot[tok];
 
-		vrq_rpmsg_put_hdr(s->va, src, dst, (uint16_t)len, 0);
+		put_hdr(s->va, src, dst, len, s->noncoh);
 		if (s->noncoh)
 			vrq__cache_clean(s->va, VRQ_RPMSG_HDR_SIZE + len, VRQ__SITE);
 		rc = q_push(r, &r->dev[r->txi], (uint16_t)tok, VRQ_RPMSG_HDR_SIZE + len);
@@ -925,7 +973,15 @@ static int tx_commit(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, uint32_t t
 static void tx_unreserve(struct vrq_rpmsg *r, uint32_t tok)
 {
 	r->tx_state[tok] = TX_FREE;
-	r->tx_free[r->tx_nfree++] = (uint16_t)tok;
+	if (host(r)) {
+		/* back where it came from: the next add takes it with the same
+		 * descriptor it would have had */
+		r->tx_fh = r->tx_fh ? r->tx_fh - 1 : r->num_tx - 1u;
+		r->tx_free[r->tx_fh] = (uint16_t)tok;
+		r->tx_nfree++;
+	} else {
+		r->tx_free[r->tx_nfree++] = (uint16_t)tok;
+	}
 }
 
 int vrq_rpmsg_send_offchannel(struct vrq_rpmsg *r, uint32_t src, uint32_t dst, const void *data,
@@ -1208,15 +1264,10 @@ static void rx_return(struct vrq_rpmsg *r, const uint32_t *tok, unsigned n)
  * Idle TX work, run by the receive thread when it finds nothing to do (an
  * empty poll, or before it waits); never blocks, skipped when a sender
  * holds tx_lock.
- * Host: take back the TX buffers the remote returned.  tx_free is a stack,
- * so the next send reuses the buffer (and the descriptor: the ring's free
- * list is a stack too) that came back last, whose bytes and descriptor
- * the ring compares before writing: in a request/response exchange the
- * same buffer and descriptor serve every request, and the descriptor and
- * avail entry lines stop moving between the cores (Linux's
- * get_a_tx_buf() reuses the last returned buffer the same way, once per
- * send).  Without idle time (a sender that never polls), tx_get() takes
- * them back when it runs out, all at once.
+ * Host: take back the TX buffers the remote returned, so that the free
+ * list keeps the ring's order (txf_push_back()).  Without idle time (a
+ * sender that never polls), tx_get() takes them back when it runs out,
+ * all at once.
  * Remote: refill an empty TX stash (only once this side has sent: a
  * remote that only receives keeps no host buffers).
  */
@@ -1540,7 +1591,7 @@ struct vrq_rpmsg *vrq_rpmsg_create(const struct vrq_rpmsg_cfg *cfg, int *err)
 		if (!r->tx_state || !r->tx_free || !r->rx_held)
 			goto fail;
 		for (i = 0; i < r->num_tx; i++)
-			r->tx_free[i] = (uint16_t)(r->num_tx - 1 - i); /* hand out 0 first */
+			r->tx_free[i] = (uint16_t)i; /* hand out 0 first */
 		r->tx_nfree = r->num_tx;
 		r->payload_max = r->buf_size - VRQ_RPMSG_HDR_SIZE;
 		/* post every receive buffer (virtqueue_add_inbuf per buffer, then one kick) */
