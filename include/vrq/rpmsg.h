@@ -26,18 +26,20 @@
  *
  * Threads:
  *  - one thread receives (vrq_rpmsg_poll() / vrq_rpmsg_wait()) and runs the
- *    endpoint callbacks; the receive path takes no lock per message: the
- *    destination endpoint is found with one load in an RCU-protected
- *    direct table for addresses below 2048, else in a lock-free RCU hash
- *    table (liburcu cds_lfht, urcu-bp flavour, so no thread registration
- *    is needed);
+ *    endpoint callbacks (one thread at a time: two threads must not poll
+ *    one bus at once); the receive path takes no lock per message: the
+ *    destination endpoint is found with one load in a direct table for
+ *    addresses below 2048, else in a lock-free RCU hash table (liburcu
+ *    cds_lfht, urcu-bp flavour, so no thread registration is needed);
  *  - any thread may send: senders are serialised by one lock (a futex
  *    mutex) on the TX queue only, taken once per message (never shared
  *    with receive);
  *  - any thread may create or destroy endpoints, concurrently with
- *    receive; a destroyed endpoint is freed after an RCU grace period, so a
- *    callback never sees freed memory; after vrq_rpmsg_destroy_ept()
- *    returns no new callback starts for it;
+ *    receive; a destroyed endpoint is freed once the receive thread is
+ *    between two batches (its next poll or wait) and an RCU grace period
+ *    has passed, so a callback never sees freed memory; after
+ *    vrq_rpmsg_destroy_ept() returns no message finds it, and after
+ *    vrq_rpmsg_barrier() returns no callback runs on it;
  *  - any thread may release a held receive buffer.
  *
  * Blocking send waits for a free TX buffer on the queue's used-buffer (host)
@@ -420,10 +422,12 @@ struct vrq_rpmsg_ept *vrq_rpmsg_create_ept(struct vrq_rpmsg *r, const char *name
 					   void *priv, int *err);
 
 /**
- * @brief Destroy an endpoint: unlinked at once (no callback starts after
- *        this returns; one already running on the receive thread finishes),
- *        announced as destroyed if it was announced, freed after an RCU
- *        grace period.  Thread-safe, also from its own callback.
+ * @brief Destroy an endpoint: unlinked at once (a message looked up after
+ *        this returns does not find it; a callback the receive thread had
+ *        already begun may still run: vrq_rpmsg_barrier() waits for it),
+ *        announced as destroyed if it was announced, freed once the receive
+ *        thread is between two batches and an RCU grace period has passed.
+ *        Thread-safe, also from its own callback.
  */
 void vrq_rpmsg_destroy_ept(struct vrq_rpmsg_ept *ept);
 

@@ -140,6 +140,37 @@ out:
 			fprintf(stderr, "[%s] addr %u: callback done %d, barrier done %d, seen %u\n",
 				name, addr, h.done, h.barrier_done, h.seen_addr);
 			vrq_test_failures++;
+		} else {
+			/* destroyed: the next message to it finds no endpoint
+			 * (statistics are read with the receive thread stopped) */
+			struct vrq_rpmsg_stats st;
+			uint64_t unknown, msgs;
+
+			rp_stop(&p->remote);
+			vrq_rpmsg_get_stats(p->remote.bus, &st);
+			unknown = st.rx_unknown_dst;
+			msgs = st.rx_msgs;
+			if (vrq_rpmsg_sendto(src, addr, "y", 1) || rp_start(&p->remote)) {
+				fprintf(stderr, "[%s] send / restart failed\n", name);
+				vrq_test_failures++;
+				return;
+			}
+			for (i = 0; i < 10000; i++) {
+				rp_stop(&p->remote);
+				vrq_rpmsg_get_stats(p->remote.bus, &st);
+				if (st.rx_unknown_dst + st.rx_msgs > unknown + msgs ||
+				    rp_start(&p->remote))
+					break;
+				rp_sleep_ms(1);
+			}
+			if (!p->remote.rx_running)
+				(void)rp_start(&p->remote);
+			if (st.rx_unknown_dst != unknown + 1 || st.rx_msgs != msgs) {
+				fprintf(stderr, "[%s] addr %u after destroy: unknown +%llu, delivered +%llu\n",
+					name, addr, (unsigned long long)(st.rx_unknown_dst - unknown),
+					(unsigned long long)(st.rx_msgs - msgs));
+				vrq_test_failures++;
+			}
 		}
 	}
 }
@@ -235,7 +266,7 @@ int main(void)
 			dst = 4000; /* the self-destroying endpoint: delivered once */
 		CHECK_EQ_OUT(vrq_rpmsg_sendto(src, dst, &dst, 4), 0);
 	}
-	n = i + 2; /* and the two of barrier_waits() */
+	n = i + 4; /* and the four of barrier_waits() */
 	__atomic_store_n(&stop_churn, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	churning = false;
