@@ -59,7 +59,7 @@ struct ropts {
 	unsigned epts[MAX_LIST], nepts;
 	unsigned batch, qsize, reps;
 	double seconds;
-	bool procs, zero_copy, raw;
+	bool procs, zero_copy, raw, touch;
 	int cpu[2];
 };
 
@@ -329,7 +329,7 @@ static int one_run(const struct ropts *o, enum vrq_notify_kind nk, unsigned size
 					break;
 				e = 0;
 				for (k = 0; k < chunk; k++) {
-					if (size) {
+					if (size && o->touch) {
 						((uint8_t *)tb[k].data)[0] = 0xa5;
 						((uint8_t *)tb[k].data)[size - 1] = 0x5a;
 					}
@@ -484,7 +484,13 @@ static const char usage[] =
 	"      --procs           host and remote in two processes (default threads)\n"
 	"      --zero-copy       rr: get_tx_buffer/send_nocopy instead of copy sends;\n"
 	"                        stream: get_tx_buffers() for a batch, send_nocopy_batch()\n"
-	"                        per run of messages to one endpoint\n"
+	"                        per run of messages to one endpoint; the payload is\n"
+	"                        left in place, as the raw reference's zero-copy stream\n"
+	"                        leaves its data (the remote still reads its first and\n"
+	"                        last byte, as the raw device does)\n"
+	"      --touch           stream --zero-copy: the host writes the first and last\n"
+	"                        payload byte of every message (the raw reference\n"
+	"                        writes none)\n"
 	"      --no-raw          skip the raw split-ring reference\n"
 	"  -h, --help            this text\n";
 
@@ -541,7 +547,8 @@ int vb_mode_rpmsg(int argc, char **argv)
 		{"qsize", required_argument, 0, 'q'},	 {"duration", required_argument, 0, 'l'},
 		{"reps", required_argument, 0, 1},	 {"cpus", required_argument, 0, 'c'},
 		{"procs", no_argument, 0, 2},		 {"zero-copy", no_argument, 0, 3},
-		{"no-raw", no_argument, 0, 4},		 {"help", no_argument, 0, 'h'},
+		{"no-raw", no_argument, 0, 4},		 {"touch", no_argument, 0, 5},
+		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct ropts o;
 	unsigned i, j, k, rep, v[2];
@@ -635,6 +642,9 @@ int vb_mode_rpmsg(int argc, char **argv)
 		case 4:
 			o.raw = false;
 			break;
+		case 5:
+			o.touch = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -646,13 +656,18 @@ int vb_mode_rpmsg(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad(argv[optind], "unexpected argument", NULL);
+	if (o.touch && (o.rr || !o.zero_copy))
+		return bad("--touch", "only with stream --zero-copy", NULL);
 	if (vb_clock_init() < 0)
 		return bad("clock", "no usable clock", NULL);
 
 	printf("vrq-bench rpmsg %s: host CPU %d, remote CPU %d, %s, vring %u, %s sends%s; "
 	       "%u x %g s per point, median [min-max]\n",
 	       o.rr ? "rr" : "stream", o.cpu[0], o.cpu[1], o.procs ? "two processes" : "two threads",
-	       o.qsize, o.zero_copy ? "zero-copy" : "copy",
+	       o.qsize,
+	       o.zero_copy ? (o.rr ? "zero-copy" : o.touch ? "zero-copy (payload touched)"
+							   : "zero-copy (payload in place)")
+			   : "copy",
 	       o.rr ? "" : "; raw reference: zero-copy stream, same batch", o.reps, o.seconds);
 	if (!o.rr)
 		printf("batch %u\n", o.batch);

@@ -18,13 +18,20 @@ out=$("$B" rpmsg stream -l 0.05 --reps 1 -N eventfd -s 64 -b 32 --zero-copy 2>&1
 echo "$out"
 check "stream exit 0" '[ $rc -eq 0 ]'
 check "stream row" '[ "$(echo "$out" | grep -cE "^eventfd +64 +1 +[0-9.]+[kM] \[")" -eq 1 ]'
+check "stream says payload in place" 'echo "$out" | grep -q "payload in place"'
+
+out=$("$B" rpmsg stream -l 0.05 --reps 1 -N poll -s 64 -b 32 --zero-copy --touch --no-raw 2>&1); rc=$?
+echo "$out"
+check "stream --touch exit 0" '[ $rc -eq 0 ]'
+check "stream --touch row" '[ "$(echo "$out" | grep -cE "^poll +64 +1 +[0-9.]+[kM] \[")" -eq 1 ]'
+check "stream --touch says so" 'echo "$out" | grep -q "payload touched"'
 
 out=$("$B" rpmsg rr -l 0.05 --reps 1 -N futex --procs --no-raw 2>&1); rc=$?
 echo "$out"
 check "procs exit 0" '[ $rc -eq 0 ]'
 check "procs row" '[ "$(echo "$out" | grep -cE "^futex +1 +1 +[0-9.]+[kM] \[")" -eq 1 ]'
 
-for bad in "rr -s 497" "rr -e 0" "rr -e 1025" "rr -N nope" "rr -q 3" "rr -c 1,1" "rr --bogus" "walk"; do
+for bad in "rr -s 497" "rr -e 0" "rr -e 1025" "rr -N nope" "rr -q 3" "rr -c 1,1" "rr --bogus" "walk" "rr --touch" "stream --touch"; do
 	out=$("$B" rpmsg $bad 2>&1); rc=$?
 	check "'$bad' exits 2 (got $rc)" '[ $rc -eq 2 ]'
 	check "'$bad' says why" 'echo "$out" | grep -q "vrq-bench rpmsg"'
