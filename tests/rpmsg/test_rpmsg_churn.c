@@ -19,8 +19,20 @@
  * does, and the callback still reads its endpoint after the destroy (ASan
  * sees a free that came too early).  For a direct-table address and a
  * hash-table one.
+ *
+ * With --no-membarrier a seccomp filter makes the bus's membarrier()
+ * registration fail first, so the receive thread takes its other path
+ * (a full fence per batch) and the barrier its plain fence: the same checks
+ * then cover that path.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "rpmsg_pair.h"
 #include "vrq_test.h"
@@ -66,6 +78,33 @@ static int self_destroy_cb(struct vrq_rpmsg_ept *e, const struct vrq_rpmsg_rx *m
 	__atomic_fetch_add(&delivered, 1, __ATOMIC_RELAXED);
 	vrq_rpmsg_destroy_ept(e); /* allowed from its own callback */
 	return 0;
+}
+
+/* membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) fails with ENOSYS
+ * from now on, in this thread and the threads it creates */
+static int block_membarrier_register(void)
+{
+#ifdef SYS_membarrier
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_membarrier, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1u << 4, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {(unsigned short)(sizeof(f) / sizeof(f[0])), f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return -errno;
+	errno = 0;
+	if (syscall(SYS_membarrier, 1u << 4, 0, 0) != -1 || errno != ENOSYS)
+		return -EPERM;
+	return 0;
+#else
+	return -ENOSYS;
+#endif
 }
 
 struct held {
@@ -225,7 +264,7 @@ static void *churn_thread(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct vrq_rpmsg_link_cfg lc = {.qsize = 128, .notify = VRQ_NOTIFY_EVENTFD,
 					.ring_features = VRQ_FEATURE(VRQ_F_EVENT_IDX)};
@@ -242,6 +281,15 @@ int main(void)
 
 	if (n < 20000)
 		n = 20000;
+	if (argc > 1 && !strcmp(argv[1], "--no-membarrier")) {
+		int rc = block_membarrier_register();
+
+		if (rc) {
+			printf("SKIP: cannot block membarrier here (%d)\n", rc);
+			return VRQ_TEST_SKIP;
+		}
+		printf("  membarrier registration blocked: the fence path\n");
+	}
 	CHECK_EQ_OUT(rp_pair_init(&p, &lc, NULL, NULL), 0);
 	CHECK_EQ_OUT(rp_start(&p.remote), 0);
 	CHECK_EQ_OUT(rp_start(&p.host), 0);
