@@ -1041,10 +1041,18 @@ VRQ_ALWAYS_INLINE void vrq__split_dev_put_used(struct vrq_split_dev *q, uint16_t
 					       uint32_t len, const enum vrq_domain DOM)
 {
 	struct vrq_split_used_elem *u = &q->used->ring[pos & q->mask];
+	const vrq_le32 lid = vrq_cpu_to_le32(id), llen = vrq_cpu_to_le32(len);
 
-	u->id = vrq_cpu_to_le32(id);
-	u->len = vrq_cpu_to_le32(len);
-	vrq__shm_wrote(DOM, u, sizeof(*u));
+	/* Compare before write, as vrq__split_put_desc() does for the driver:
+	 * a driver that recycles its buffers in ring order gets the same
+	 * {id, len} at the same position every lap, and an unchanged entry
+	 * stays shared in both caches (the driver only reads this area); only
+	 * the used index line then moves per publish. */
+	if (u->id != lid || u->len != llen) {
+		u->id = lid;
+		u->len = llen;
+		vrq__shm_wrote(DOM, u, sizeof(*u));
+	}
 	q->st.used_entries++;
 }
 
