@@ -1047,8 +1047,11 @@ VRQ_ALWAYS_INLINE void vrq__split_dev_put_used(struct vrq_split_dev *q, uint16_t
 	 * a driver that recycles its buffers in ring order gets the same
 	 * {id, len} at the same position every lap, and an unchanged entry
 	 * stays shared in both caches (the driver only reads this area); only
-	 * the used index line then moves per publish. */
-	if (u->id != lid || u->len != llen) {
+	 * the used index line then moves per publish.  Not for a non-coherent
+	 * peer: this side's cached copy of the line is not what the driver
+	 * sees (it may hold bytes from before a reset), so it always writes
+	 * and cleans. */
+	if (DOM == VRQ_DOM_NONCOH || u->id != lid || u->len != llen) {
 		u->id = lid;
 		u->len = llen;
 		vrq__shm_wrote(DOM, u, sizeof(*u));
