@@ -54,9 +54,13 @@ struct job {
 	const struct vq_opts *o;
 	struct vb_result *r;
 	struct vq_counters *c;
-	struct vrq_link drv, dev;
-	struct dev_report rep;
-	pid_t child;
+	/* the two threads' state on lines of their own: the device writes its
+	 * link and report while the driver reads its link and the fields below
+	 * on every item */
+	struct vrq_link drv;
+	_Alignas(64) struct vrq_link dev;
+	_Alignas(64) struct dev_report rep;
+	_Alignas(64) pid_t child;
 	int sock;
 	size_t slot;
 	int rc;
@@ -88,6 +92,7 @@ static void dev_loop(struct vrq_link *l, enum kind kind, const struct vb_params 
 	struct vrq_chain c;
 	uint32_t ph;
 	unsigned pend = 0, batch = kind == K_STREAM && p->batch ? p->batch : 1;
+	uint64_t served = 0; /* in a register, stored once at the end */
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
@@ -155,7 +160,7 @@ static void dev_loop(struct vrq_link *l, enum kind kind, const struct vb_params 
 				rep->rc = rc;
 				goto out;
 			}
-			rep->served++;
+			served++;
 			if (++pend >= batch) {
 				vrq_vq_dev_publish_smp(&l->dev);
 				(void)vrq_vq_dev_interrupt_smp(&l->dev, &l->irq);
@@ -169,6 +174,7 @@ static void dev_loop(struct vrq_link *l, enum kind kind, const struct vb_params 
 		}
 	}
 out:
+	rep->served = served;
 	dev_snap(l, rep, 0);
 	dev_snap(l, rep, 1);
 }
@@ -630,11 +636,12 @@ static int run(struct job *j)
 static int start(enum kind kind, const struct vb_params *p, const struct vq_opts *o,
 		 struct vb_result *r, struct vq_counters *c, char *err, size_t errlen)
 {
-	struct job *j = calloc(1, sizeof(*j));
+	struct job *j = aligned_alloc(_Alignof(struct job), sizeof(*j));
 	int rc;
 
 	if (!j)
 		return -ENOMEM;
+	memset(j, 0, sizeof(*j));
 	memset(r, 0, sizeof(*r));
 	memset(c, 0, sizeof(*c));
 	j->kind = kind;

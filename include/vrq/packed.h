@@ -595,13 +595,39 @@ VRQ_INLINE int vrq_packed_drv_get_used(struct vrq_packed_drv *q, void **token, u
 	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_drv_get_used(q, token, len, DOM));
 }
 
+/*
+ * Read-prefetch the descriptors at positions [pos, pos + n) of a ring of
+ * @p size, one prefetch per 64 bytes (a hint: a line of another size only
+ * makes it less complete).  Used by the driver before it takes a batch
+ * back: the device wrote those descriptors, each line is a cache miss, and
+ * one loop iteration per buffer is too long for the CPU to run ahead into
+ * the next line by itself, so without the hint the misses come one after
+ * the other; with it they overlap (docs/perf-notes.md).
+ */
+VRQ_ALWAYS_INLINE void vrq__packed_prefetch(const struct vrq_packed_desc *desc, unsigned pos,
+					    unsigned n, unsigned size)
+{
+	while (n) {
+		unsigned run = size - pos < n ? size - pos : n; /* up to the ring's end */
+		const char *p = (const char *)&desc[pos];
+		const char *end = (const char *)&desc[pos + run];
+
+		for (p = (const char *)((uintptr_t)p & ~(uintptr_t)63); p < end; p += 64)
+			__builtin_prefetch(p, 0, 3);
+		n -= run;
+		pos = 0;
+	}
+}
+
 VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used_batch(struct vrq_packed_drv *q, void **tokens,
 						      uint32_t *lens, unsigned max,
 						      const enum vrq_domain DOM)
 {
-	unsigned i;
+	unsigned i, inflight = (unsigned)(q->size - q->num_free);
 	int rc = 0;
 
+	/* only what may be used: never past the descriptors in flight */
+	vrq__packed_prefetch(q->desc, q->next_used, max < inflight ? max : inflight, q->size);
 	for (i = 0; i < max; i++) {
 		rc = vrq__packed_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
 		if (rc <= 0)
