@@ -32,6 +32,8 @@
 #define vrq_arch_io_release() __asm__ __volatile__("dmb osh" ::: "memory")
 
 #define vrq_arch_cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+/** Prefetch for store, into L1, kept (a hint: PRFM never faults). */
+#define vrq_arch_prefetch_w(p) __asm__ __volatile__("prfm pstl1keep, [%0]" ::"r"(p))
 
 #define VRQ_ARCH_HAS_CYCLES 1
 /** Virtual counter (CNTVCT_EL0, frequency in CNTFRQ_EL0); isb orders it. */

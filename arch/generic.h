@@ -74,6 +74,12 @@ static inline size_t vrq_arch_cache_line(void)
 #define vrq_arch_cpu_relax() vrq_arch_barrier()
 #endif
 
+#ifndef vrq_arch_prefetch_w
+/** Prefetch the line at @p p for writing: a hint (the compiler's, which
+ *  emits nothing where the target has no prefetch instruction). */
+#define vrq_arch_prefetch_w(p) __builtin_prefetch((p), 1, 3)
+#endif
+
 #ifndef VRQ_ARCH_HAS_CYCLES
 /**
  * Nanoseconds: CLOCK_MONOTONIC where POSIX is visible, else C11

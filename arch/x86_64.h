@@ -53,6 +53,7 @@ static inline uint64_t vrq_arch_cycles(void)
 #define VRQ__X86_CLFLUSHOPT 1u
 #define VRQ__X86_CLWB 2u
 #define VRQ__X86_PROBED 4u
+#define VRQ__X86_PRFCHW 8u
 
 /*
  * One lazy CPUID probe, cached in one word: feature bits in the low byte,
@@ -60,25 +61,62 @@ static inline uint64_t vrq_arch_cycles(void)
  * in 8-byte units: 64 on every x86-64 shipped so far, read, not assumed)
  * above it.
  */
-static inline unsigned vrq__x86_cache_features(void)
+static inline unsigned *vrq__x86_feature_word(void)
 {
 	static unsigned feat;
-	unsigned f = __atomic_load_n(&feat, __ATOMIC_RELAXED);
+	return &feat;
+}
 
-	if (!f) {
-		uint32_t a = 7, b, c = 0, d, line;
-		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-		f = VRQ__X86_PROBED | ((b >> 23) & 1 ? VRQ__X86_CLFLUSHOPT : 0) |
-		    ((b >> 24) & 1 ? VRQ__X86_CLWB : 0);
-		a = 1;
+/* The probe itself, out of line and cold: call sites keep only the load. */
+__attribute__((unused, noinline, cold)) static unsigned vrq__x86_probe(void)
+{
+	uint32_t a = 7, b, c = 0, d, line;
+	unsigned f;
+
+	__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	f = VRQ__X86_PROBED | ((b >> 23) & 1 ? VRQ__X86_CLFLUSHOPT : 0) |
+	    ((b >> 24) & 1 ? VRQ__X86_CLWB : 0);
+	a = 1;
+	c = 0;
+	__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	line = ((b >> 8) & 0xff) * 8;
+	f |= (line ? line : 64) << 8;
+	/* PREFETCHW: CPUID.80000001H:ECX bit 8 (PRFCHW, "3DNowPrefetch") */
+	a = 0x80000000u;
+	c = 0;
+	__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (a >= 0x80000001u) {
+		a = 0x80000001u;
 		c = 0;
 		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-		line = ((b >> 8) & 0xff) * 8;
-		f |= (line ? line : 64) << 8;
-		__atomic_store_n(&feat, f, __ATOMIC_RELAXED);
+		if ((c >> 8) & 1)
+			f |= VRQ__X86_PRFCHW;
 	}
+	__atomic_store_n(vrq__x86_feature_word(), f, __ATOMIC_RELAXED);
 	return f;
 }
+
+static inline unsigned vrq__x86_cache_features(void)
+{
+	unsigned f = __atomic_load_n(vrq__x86_feature_word(), __ATOMIC_RELAXED);
+
+	return f ? f : vrq__x86_probe();
+}
+
+/**
+ * Prefetch the line at @p p with intent to write (a hint, no ordering):
+ * PREFETCHW where CPUID reports it (every AMD64 CPU, Intel since
+ * Broadwell), a read prefetch otherwise.  The line arrives owned, so the
+ * stores that follow do not wait for it one after the other.
+ */
+static inline void vrq_arch_prefetch_w(const void *p)
+{
+	if (vrq__x86_cache_features() & VRQ__X86_PRFCHW)
+		__asm__ __volatile__("prefetchw %0" ::"m"(*(const char *)p));
+	else
+		__builtin_prefetch(p, 0, 3);
+}
+#define vrq_arch_prefetch_w vrq_arch_prefetch_w
 
 /** Cache line size in bytes (see vrq__x86_cache_features()). */
 static inline size_t vrq_arch_cache_line(void)

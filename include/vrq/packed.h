@@ -417,12 +417,47 @@ VRQ_INLINE void vrq_packed_drv_publish(struct vrq_packed_drv *q)
 	VRQ__PACKED_DISPATCH(q->dom, vrq__packed_drv_publish(q, DOM); return);
 }
 
+/*
+ * Prefetch the descriptors at positions [pos, pos + n) of a ring of @p size,
+ * one prefetch per 64 bytes (a hint: with another line size it is only less
+ * complete), for writing (@p write) or reading.  The driver's batch calls
+ * use it: each descriptor line of a batch is a cache miss (the device read
+ * it or wrote it last), and the work per descriptor is too long for the CPU
+ * to run ahead into the next line by itself, so without the hint the misses
+ * are taken one after the other (stores: the store buffer fills while each
+ * line's ownership request waits its turn); with it they overlap
+ * (docs/perf-notes.md, "Prefetching a batch's descriptor lines").
+ */
+VRQ_ALWAYS_INLINE void vrq__packed_prefetch(const struct vrq_packed_desc *desc, unsigned pos,
+					    unsigned n, unsigned size, bool write)
+{
+	while (n) {
+		unsigned run = size - pos < n ? size - pos : n; /* up to the ring's end */
+		const char *p = (const char *)((uintptr_t)&desc[pos] & ~(uintptr_t)63);
+		const char *end = (const char *)&desc[pos + run];
+
+		for (; p < end; p += 64) {
+			if (write)
+				vrq_arch_prefetch_w(p);
+			else
+				__builtin_prefetch(p, 0, 3);
+		}
+		n -= run;
+		pos = 0;
+	}
+}
+
 VRQ_ALWAYS_INLINE int vrq__packed_drv_add_batch(struct vrq_packed_drv *q, const struct vrq_buf *b,
 						 unsigned n, const enum vrq_domain DOM)
 {
 	unsigned i;
 	int rc = 0;
 
+	/* the descriptors this batch will write (at least one per buffer);
+	 * a single buffer's line is written at once anyway */
+	if (n > 1)
+		vrq__packed_prefetch(q->desc, q->next_avail, n < q->num_free ? n : q->num_free,
+				     q->size, true);
 	for (i = 0; i < n; i++) {
 		rc = vrq__packed_drv_add(q, b[i].sg, b[i].n_out, b[i].n_in, b[i].token, NULL, 0);
 		if (rc)
@@ -595,30 +630,6 @@ VRQ_INLINE int vrq_packed_drv_get_used(struct vrq_packed_drv *q, void **token, u
 	VRQ__PACKED_DISPATCH(q->dom, return vrq__packed_drv_get_used(q, token, len, DOM));
 }
 
-/*
- * Read-prefetch the descriptors at positions [pos, pos + n) of a ring of
- * @p size, one prefetch per 64 bytes (a hint: a line of another size only
- * makes it less complete).  Used by the driver before it takes a batch
- * back: the device wrote those descriptors, each line is a cache miss, and
- * one loop iteration per buffer is too long for the CPU to run ahead into
- * the next line by itself, so without the hint the misses come one after
- * the other; with it they overlap (docs/perf-notes.md).
- */
-VRQ_ALWAYS_INLINE void vrq__packed_prefetch(const struct vrq_packed_desc *desc, unsigned pos,
-					    unsigned n, unsigned size)
-{
-	while (n) {
-		unsigned run = size - pos < n ? size - pos : n; /* up to the ring's end */
-		const char *p = (const char *)&desc[pos];
-		const char *end = (const char *)&desc[pos + run];
-
-		for (p = (const char *)((uintptr_t)p & ~(uintptr_t)63); p < end; p += 64)
-			__builtin_prefetch(p, 0, 3);
-		n -= run;
-		pos = 0;
-	}
-}
-
 VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used_batch(struct vrq_packed_drv *q, void **tokens,
 						      uint32_t *lens, unsigned max,
 						      const enum vrq_domain DOM)
@@ -627,7 +638,7 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used_batch(struct vrq_packed_drv *q, v
 	int rc = 0;
 
 	/* only what may be used: never past the descriptors in flight */
-	vrq__packed_prefetch(q->desc, q->next_used, max < inflight ? max : inflight, q->size);
+	vrq__packed_prefetch(q->desc, q->next_used, max < inflight ? max : inflight, q->size, false);
 	for (i = 0; i < max; i++) {
 		rc = vrq__packed_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
 		if (rc <= 0)
