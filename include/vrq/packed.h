@@ -637,8 +637,11 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used_batch(struct vrq_packed_drv *q, v
 	unsigned i, inflight = (unsigned)(q->size - q->num_free);
 	int rc = 0;
 
-	/* only what may be used: never past the descriptors in flight */
-	vrq__packed_prefetch(q->desc, q->next_used, max < inflight ? max : inflight, q->size, false);
+	/* only what may be used: never past the descriptors in flight; a
+	 * single buffer's line is read at once anyway */
+	if (max > 1)
+		vrq__packed_prefetch(q->desc, q->next_used, max < inflight ? max : inflight,
+				     q->size, false);
 	for (i = 0; i < max; i++) {
 		rc = vrq__packed_drv_get_used(q, &tokens[i], lens ? &lens[i] : NULL, DOM);
 		if (rc <= 0)
