@@ -467,7 +467,11 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_add_batch(struct vrq_packed_drv *q, const 
 	return i ? (int)i : (rc == -VRQ_ENOSPC ? 0 : rc);
 }
 
-/** @brief Add up to @p n buffers, publish once (see vrq_split_drv_add_batch()). */
+/**
+ * @brief Add up to @p n buffers, publish once (see vrq_split_drv_add_batch()).
+ *        Prefetches the descriptor lines it will write (for two buffers or
+ *        more), which a loop of single adds cannot: prefer it for streams.
+ */
 VRQ_INLINE int vrq_packed_drv_add_batch(struct vrq_packed_drv *q, const struct vrq_buf *b,
 					unsigned n)
 {
@@ -650,7 +654,10 @@ VRQ_ALWAYS_INLINE int vrq__packed_drv_get_used_batch(struct vrq_packed_drv *q, v
 	return i ? (int)i : rc;
 }
 
-/** @brief Take up to @p max used buffers. */
+/**
+ * @brief Take up to @p max used buffers; read-prefetches the descriptor
+ *        lines of the next @p max positions in flight (for two or more).
+ */
 VRQ_INLINE int vrq_packed_drv_get_used_batch(struct vrq_packed_drv *q, void **tokens,
 					     uint32_t *lens, unsigned max)
 {
